@@ -1,0 +1,389 @@
+//! DynamoDB adapters: sessions (conditional writes, one round trip per transition)
+//! and the contacts table.
+
+use crate::domain::{Alphabet, Channel, CodeHash, Policy, Session, State, Template, Transition};
+use crate::ports::{Applied, Contact, ContactDirectory, SessionStore, StoreError};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::Client;
+use std::collections::HashMap;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// Partition key attribute of both tables' session items.
+pub const KEY: &str = "pk";
+/// TTL attribute of the sessions table (`expires_at + retention`).
+pub const TTL: &str = "purge_at";
+
+pub struct DynamoSessions {
+    client: Client,
+    table: String,
+}
+
+impl DynamoSessions {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoSessions {
+            client,
+            table: table.into(),
+        }
+    }
+}
+
+fn unavailable<E: std::error::Error + 'static, R: std::fmt::Debug>(
+    e: SdkError<E, R>,
+) -> StoreError {
+    StoreError::Unavailable(DisplayErrorContext(e).to_string())
+}
+
+#[async_trait]
+impl SessionStore for DynamoSessions {
+    async fn create(&self, session: &Session) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(session)))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", KEY)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Session>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(KEY, AttributeValue::S(key.to_string()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.item.as_ref().map(from_item).transpose()
+    }
+
+    async fn apply(&self, key: &str, transition: &Transition) -> Result<Applied, StoreError> {
+        let update = Update::of(transition);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(KEY, AttributeValue::S(key.to_string()))
+            .update_expression(update.set)
+            .condition_expression(update.condition)
+            .set_expression_attribute_names(Some(update.names))
+            .set_expression_attribute_values(Some(update.values))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(out) => match out.attributes.as_ref() {
+                Some(item) => Ok(Applied::Yes(from_item(item)?)),
+                None => Err(StoreError::Corrupt("update returned no attributes".into())),
+            },
+            Err(SdkError::ServiceError(e)) => match e.err() {
+                UpdateItemError::ConditionalCheckFailedException(failed) => {
+                    Ok(Applied::No(failed.item().map(from_item).transpose()?))
+                }
+                _ => Err(unavailable(SdkError::ServiceError(e))),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+/// One `UpdateItem`: the mirror of `Transition::allows` / `Transition::apply`.
+struct Update {
+    set: String,
+    condition: String,
+    names: HashMap<String, String>,
+    values: Item,
+}
+
+impl Update {
+    fn of(t: &Transition) -> Update {
+        let mut names: HashMap<String, String> = [
+            "pk",
+            "state",
+            "attempts",
+            "max_attempts",
+            "expires_at",
+            "code_hash",
+        ]
+        .iter()
+        .map(|n| (format!("#{n}"), n.to_string()))
+        .collect();
+        let mut values = Item::new();
+        let s = |v: &str| AttributeValue::S(v.to_string());
+        let n = |v: i64| AttributeValue::N(v.to_string());
+        values.insert(":pending".into(), s(State::Pending.as_str()));
+        let open = "attribute_exists(#pk) AND #state = :pending AND #attempts < #max_attempts";
+        let (set, condition) = match t {
+            Transition::Reissue {
+                code_hash,
+                now,
+                channel,
+                destination,
+                allow_expired,
+            } => {
+                for name in [
+                    "sends",
+                    "max_sends",
+                    "next_send_at",
+                    "last_sent_at",
+                    "channel",
+                    "destination",
+                    "cooldown_secs",
+                    "validity_secs",
+                    "purge_after_secs",
+                    TTL,
+                ] {
+                    names.insert(format!("#{name}"), name.to_string());
+                }
+                values.insert(":undeliverable".into(), s(State::Undeliverable.as_str()));
+                values.insert(":h".into(), s(&code_hash.to_hex()));
+                values.insert(":now".into(), n(*now));
+                values.insert(":one".into(), n(1));
+                values.insert(":channel".into(), s(channel.as_str()));
+                values.insert(":dest".into(), s(destination));
+                // Expiry, next send and purge times follow the session's stored policy.
+                let mut condition = "attribute_exists(#pk) AND (#state = :pending OR #state = :undeliverable) \
+                     AND #attempts < #max_attempts AND #sends < #max_sends AND #next_send_at <= :now"
+                    .to_string();
+                if !allow_expired {
+                    condition.push_str(" AND #expires_at > :now");
+                }
+                (
+                    "SET #code_hash = :h, #state = :pending, #sends = #sends + :one, #last_sent_at = :now, \
+                     #next_send_at = :now + #cooldown_secs, #expires_at = :now + #validity_secs, \
+                     #purge_at = :now + #purge_after_secs, #channel = :channel, #destination = :dest"
+                        .to_string(),
+                    condition,
+                )
+            }
+            Transition::Verify { code_hash, now } => {
+                names.insert("#verified_at".into(), "verified_at".into());
+                values.insert(":h".into(), s(&code_hash.to_hex()));
+                values.insert(":now".into(), n(*now));
+                values.insert(":verified".into(), s(State::Verified.as_str()));
+                (
+                    "SET #state = :verified, #verified_at = :now".to_string(),
+                    format!("{open} AND #expires_at > :now AND #code_hash = :h"),
+                )
+            }
+            Transition::CountFailure { now } => {
+                values.insert(":now".into(), n(*now));
+                values.insert(":one".into(), n(1));
+                (
+                    "SET #attempts = #attempts + :one".to_string(),
+                    format!("{open} AND #expires_at > :now"),
+                )
+            }
+            Transition::MarkUndeliverable { code_hash } => {
+                values.insert(":h".into(), s(&code_hash.to_hex()));
+                values.insert(":undeliverable".into(), s(State::Undeliverable.as_str()));
+                (
+                    "SET #state = :undeliverable".to_string(),
+                    "attribute_exists(#pk) AND #state = :pending AND #code_hash = :h".to_string(),
+                )
+            }
+        };
+        // Only names the expressions use may be sent.
+        names.retain(|k, _| set.contains(k.as_str()) || condition.contains(k.as_str()));
+        Update {
+            set,
+            condition,
+            names,
+            values,
+        }
+    }
+}
+
+fn to_item(s: &Session) -> Item {
+    let n = |v: i64| AttributeValue::N(v.to_string());
+    let str_ = |v: &str| AttributeValue::S(v.to_string());
+    let mut item = Item::from([
+        (KEY.to_string(), str_(&s.key)),
+        ("channel".into(), str_(s.channel.as_str())),
+        ("destination".into(), str_(&s.destination)),
+        ("code_hash".into(), str_(&s.code_hash.to_hex())),
+        ("state".into(), str_(s.state.as_str())),
+        ("attempts".into(), n(s.attempts.into())),
+        ("max_attempts".into(), n(s.policy.max_attempts.into())),
+        ("sends".into(), n(s.sends.into())),
+        ("max_sends".into(), n(s.policy.max_sends.into())),
+        (
+            "cooldown_secs".into(),
+            n(s.policy.resend_cooldown_secs.into()),
+        ),
+        ("validity_secs".into(), n(s.policy.validity_secs.into())),
+        ("retention_secs".into(), n(s.policy.retention_secs.into())),
+        (
+            "purge_after_secs".into(),
+            n(i64::from(s.policy.validity_secs) + i64::from(s.policy.retention_secs)),
+        ),
+        ("code_length".into(), n(s.policy.code_length.into())),
+        ("alphabet".into(), str_(s.policy.alphabet.as_str())),
+        ("created_at".into(), n(s.created_at)),
+        ("last_sent_at".into(), n(s.last_sent_at)),
+        ("next_send_at".into(), n(s.next_send_at)),
+        ("expires_at".into(), n(s.expires_at)),
+        (TTL.into(), n(s.purge_at())),
+        ("language".into(), str_(&s.language)),
+        ("text".into(), str_(&s.template.text)),
+    ]);
+    if let Some(v) = s.verified_at {
+        item.insert("verified_at".into(), n(v));
+    }
+    if let Some(v) = &s.template.subject {
+        item.insert("subject".into(), str_(v));
+    }
+    if let Some(v) = &s.template.html {
+        item.insert("html".into(), str_(v));
+    }
+    if !s.extra.is_empty() {
+        item.insert(
+            "extra".into(),
+            AttributeValue::M(s.extra.iter().map(|(k, v)| (k.clone(), str_(v))).collect()),
+        );
+    }
+    item
+}
+
+fn from_item(item: &Item) -> Result<Session, StoreError> {
+    let bad = |name: &str| StoreError::Corrupt(format!("attribute `{name}` missing or malformed"));
+    let s = |name: &str| match item.get(name) {
+        Some(AttributeValue::S(v)) => Ok(v.clone()),
+        _ => Err(bad(name)),
+    };
+    let opt_s = |name: &str| match item.get(name) {
+        Some(AttributeValue::S(v)) => Some(v.clone()),
+        _ => None,
+    };
+    let n = |name: &str| match item.get(name) {
+        Some(AttributeValue::N(v)) => v.parse::<i64>().map_err(|_| bad(name)),
+        _ => Err(bad(name)),
+    };
+    let u = |name: &str| n(name).and_then(|v| u32::try_from(v).map_err(|_| bad(name)));
+    Ok(Session {
+        key: s(KEY)?,
+        channel: Channel::parse(&s("channel")?).ok_or_else(|| bad("channel"))?,
+        destination: s("destination")?,
+        code_hash: CodeHash::from_hex(&s("code_hash")?).ok_or_else(|| bad("code_hash"))?,
+        state: State::parse(&s("state")?).ok_or_else(|| bad("state"))?,
+        attempts: u("attempts")?,
+        sends: u("sends")?,
+        policy: Policy {
+            validity_secs: u("validity_secs")?,
+            max_attempts: u("max_attempts")?,
+            max_sends: u("max_sends")?,
+            resend_cooldown_secs: u("cooldown_secs")?,
+            code_length: u8::try_from(u("code_length")?).map_err(|_| bad("code_length"))?,
+            alphabet: Alphabet::parse(&s("alphabet")?).ok_or_else(|| bad("alphabet"))?,
+            retention_secs: u("retention_secs")?,
+        },
+        created_at: n("created_at")?,
+        last_sent_at: n("last_sent_at")?,
+        next_send_at: n("next_send_at")?,
+        expires_at: n("expires_at")?,
+        verified_at: n("verified_at").ok(),
+        language: s("language")?,
+        template: Template {
+            subject: opt_s("subject"),
+            text: s("text")?,
+            html: opt_s("html"),
+        },
+        extra: match item.get("extra") {
+            Some(AttributeValue::M(m)) => m
+                .iter()
+                .filter_map(|(k, v)| v.as_s().ok().map(|v| (k.clone(), v.clone())))
+                .collect(),
+            _ => Default::default(),
+        },
+    })
+}
+
+/// The contacts table: partition key `contactId` (number).
+pub struct DynamoContacts {
+    client: Client,
+    table: String,
+}
+
+impl DynamoContacts {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoContacts {
+            client,
+            table: table.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl ContactDirectory for DynamoContacts {
+    async fn get(&self, contact_id: i32) -> Result<Option<Contact>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("contactId", AttributeValue::N(contact_id.to_string()))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let Some(item) = out.item else {
+            return Ok(None);
+        };
+        let s = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+        Ok(Some(Contact {
+            contact_id,
+            phone: s("phone"),
+            email: s("email"),
+            pending_phone: s("pendingPhone"),
+            pending_email: s("pendingEmail"),
+            language: s("language"),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::session::tests::session;
+
+    #[test]
+    fn items_round_trip() {
+        let mut s = session(1_700_000_000, "123456");
+        s.verified_at = Some(1_700_000_010);
+        s.template.subject = Some("Your code".into());
+        s.extra.insert("originator".into(), "ACME".into());
+        assert_eq!(from_item(&to_item(&s)).unwrap(), s);
+    }
+
+    #[test]
+    fn the_stored_item_never_holds_the_code() {
+        let s = session(0, "918273");
+        let dump = format!("{:?}", to_item(&s));
+        assert!(!dump.contains("918273"));
+    }
+
+    #[test]
+    fn expressions_only_name_what_they_use() {
+        let u = Update::of(&Transition::CountFailure { now: 5 });
+        for name in u.names.keys() {
+            assert!(u.set.contains(name.as_str()) || u.condition.contains(name.as_str()));
+        }
+        assert!(!u.names.contains_key("#code_hash"));
+    }
+}

@@ -1,0 +1,103 @@
+//! In-memory store, contact directory and settable clock: for the local server and tests.
+
+use crate::domain::{Session, Timestamp, Transition};
+use crate::ports::{Applied, Clock, Contact, ContactDirectory, SessionStore, StoreError};
+use async_trait::async_trait;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Mutex;
+
+/// Sessions in a mutex-guarded map; each operation is atomic like a conditional write.
+#[derive(Default)]
+pub struct MemoryStore {
+    sessions: Mutex<HashMap<String, Session>>,
+}
+
+impl MemoryStore {
+    /// Number of stored sessions (tests assert "nothing written").
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[async_trait]
+impl SessionStore for MemoryStore {
+    async fn create(&self, session: &Session) -> Result<bool, StoreError> {
+        let mut map = self.lock();
+        if map.contains_key(&session.key) {
+            return Ok(false);
+        }
+        map.insert(session.key.clone(), session.clone());
+        Ok(true)
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Session>, StoreError> {
+        Ok(self.lock().get(key).cloned())
+    }
+
+    async fn apply(&self, key: &str, transition: &Transition) -> Result<Applied, StoreError> {
+        let mut map = self.lock();
+        match map.get_mut(key) {
+            Some(s) if transition.allows(s) => {
+                transition.apply(s);
+                Ok(Applied::Yes(s.clone()))
+            }
+            other => Ok(Applied::No(other.map(|s| s.clone()))),
+        }
+    }
+}
+
+/// Contacts held in memory (the local server loads them from `--contacts FILE`).
+#[derive(Default)]
+pub struct MemoryContacts {
+    contacts: HashMap<i32, Contact>,
+}
+
+impl MemoryContacts {
+    pub fn new(contacts: impl IntoIterator<Item = Contact>) -> Self {
+        MemoryContacts {
+            contacts: contacts.into_iter().map(|c| (c.contact_id, c)).collect(),
+        }
+    }
+
+    /// Parses a JSON array of contacts.
+    pub fn from_json(json: &str) -> Result<Self, serde_json::Error> {
+        Ok(Self::new(serde_json::from_str::<Vec<Contact>>(json)?))
+    }
+}
+
+#[async_trait]
+impl ContactDirectory for MemoryContacts {
+    async fn get(&self, contact_id: i32) -> Result<Option<Contact>, StoreError> {
+        Ok(self.contacts.get(&contact_id).cloned())
+    }
+}
+
+/// A clock the test moves by hand.
+pub struct ManualClock(AtomicI64);
+
+impl ManualClock {
+    pub fn new(start: Timestamp) -> Self {
+        ManualClock(AtomicI64::new(start))
+    }
+
+    pub fn advance(&self, secs: i64) {
+        self.0.fetch_add(secs, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        self.0.load(Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,70 @@
+//! Local delivery: prints each message to the console and keeps it for reading back.
+
+use crate::ports::{DeliveryError, Message, Sender};
+use async_trait::async_trait;
+use std::sync::Mutex;
+
+#[derive(Default)]
+pub struct Outbox {
+    messages: Mutex<Vec<Message>>,
+    print: bool,
+}
+
+impl Outbox {
+    /// An outbox that also prints every message to standard output (the local server's).
+    pub fn printing() -> Self {
+        Outbox {
+            messages: Mutex::default(),
+            print: true,
+        }
+    }
+
+    /// Delivered messages, oldest first.
+    pub fn messages(&self) -> Vec<Message> {
+        self.lock().clone()
+    }
+
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Message>> {
+        self.messages
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[async_trait]
+impl Sender for Outbox {
+    async fn send(&self, message: &Message) -> Result<(), DeliveryError> {
+        if self.print {
+            let subject = message
+                .subject
+                .as_deref()
+                .map(|s| format!(" [{s}]"))
+                .unwrap_or_default();
+            println!(
+                "[outbox] {} to {}{subject}: {}",
+                message.channel.as_str(),
+                message.to,
+                message.body
+            );
+        }
+        self.lock().push(message.clone());
+        Ok(())
+    }
+}
+
+/// A sender that always fails: for functions that never deliver, and outage tests.
+pub struct NoDelivery;
+
+#[async_trait]
+impl Sender for NoDelivery {
+    async fn send(&self, message: &Message) -> Result<(), DeliveryError> {
+        Err(DeliveryError {
+            channel: message.channel,
+            reason: "delivery is not configured for this function".into(),
+        })
+    }
+}

@@ -1,0 +1,262 @@
+//! Configuration from the environment; every error names its variable.
+
+use crate::domain::{Alphabet, Pepper, Policy};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required")]
+    Missing(&'static str),
+    #[error("environment variable {var} is invalid: {reason}")]
+    Invalid { var: &'static str, reason: String },
+}
+
+/// API clients of the Bearer-token families: a name and the SHA-256 of its token.
+#[derive(Clone, Debug, Default)]
+pub struct Tokens(Vec<(String, [u8; 32])>);
+
+impl Tokens {
+    /// Parses `name:sha256hex[,name:sha256hex…]`.
+    pub fn parse(spec: &str) -> Result<Tokens, String> {
+        let mut out = Vec::new();
+        for entry in spec.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (name, digest) = entry
+                .split_once(':')
+                .ok_or("each entry is name:sha256hex")?;
+            let valid_name = !name.is_empty()
+                && name.len() <= 32
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !valid_name {
+                return Err(format!(
+                    "client name `{name}` must be 1-32 of [A-Za-z0-9_-]"
+                ));
+            }
+            let digest = crate::domain::code::decode_hex32(digest)
+                .ok_or_else(|| format!("client `{name}`: the digest must be 64 hex characters"))?;
+            out.push((name.to_string(), digest));
+        }
+        if out.is_empty() {
+            return Err("no client configured".into());
+        }
+        Ok(Tokens(out))
+    }
+
+    /// A single client `name` whose token is `token` (local server, tests).
+    pub fn single(name: &str, token: &str) -> Tokens {
+        Tokens(vec![(
+            name.to_string(),
+            Sha256::digest(token.as_bytes()).into(),
+        )])
+    }
+
+    /// The client a bearer token belongs to. Compares every entry in constant time.
+    pub fn client_of(&self, token: &str) -> Option<&str> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let mut found = None;
+        for (name, expected) in &self.0 {
+            if bool::from(expected.ct_eq(&digest)) {
+                found = Some(name.as_str());
+            }
+        }
+        found
+    }
+}
+
+/// Everything the use cases and dialects need to know.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub pepper: Pepper,
+    pub tokens: Tokens,
+    pub default_language: String,
+    /// Limits of sessions whose API does not set its own.
+    pub policy: Policy,
+    pub sms_sender_id: Option<String>,
+    pub email_from: Option<String>,
+    pub sessions_table: Option<String>,
+    pub contacts_table: Option<String>,
+}
+
+/// Environment variables read, with their defaults (documented in the README).
+pub const VARIABLES: &[(&str, &str)] = &[
+    (
+        "OTP_PEPPER",
+        "(required) secret of the code HMAC, at least 32 bytes",
+    ),
+    (
+        "OTP_API_TOKENS",
+        "(required) Bearer clients, `name:sha256hex` comma-separated",
+    ),
+    (
+        "OTP_SESSIONS_TABLE",
+        "(required in AWS) DynamoDB sessions table",
+    ),
+    (
+        "OTP_CONTACTS_TABLE",
+        "(required by the contact functions in AWS) DynamoDB contacts table",
+    ),
+    (
+        "OTP_EMAIL_FROM",
+        "(required by functions that send email in AWS) SES sender address",
+    ),
+    ("OTP_SMS_SENDER_ID", "SNS sender id / default originator"),
+    ("OTP_DEFAULT_LANGUAGE", "en"),
+    ("OTP_CODE_LENGTH", "6"),
+    ("OTP_CODE_TTL_SECONDS", "300"),
+    ("OTP_MAX_ATTEMPTS", "5"),
+    ("OTP_MAX_SENDS", "5"),
+    ("OTP_RESEND_COOLDOWN_SECONDS", "30"),
+    ("OTP_RETENTION_SECONDS", "86400"),
+];
+
+impl Config {
+    /// Reads the configuration through `var` (the process environment in production).
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let pepper_text = get("OTP_PEPPER").ok_or(ConfigError::Missing("OTP_PEPPER"))?;
+        let pepper = Pepper::new(pepper_text.as_bytes()).ok_or(ConfigError::Invalid {
+            var: "OTP_PEPPER",
+            reason: format!("must be at least {} bytes", Pepper::MIN_LEN),
+        })?;
+        let tokens =
+            Tokens::parse(&get("OTP_API_TOKENS").ok_or(ConfigError::Missing("OTP_API_TOKENS"))?)
+                .map_err(|reason| ConfigError::Invalid {
+                    var: "OTP_API_TOKENS",
+                    reason,
+                })?;
+        let number = |name: &'static str, default: u32, range: std::ops::RangeInclusive<u32>| {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => match v.trim().parse::<u32>() {
+                    Ok(n) if range.contains(&n) => Ok(n),
+                    _ => Err(ConfigError::Invalid {
+                        var: name,
+                        reason: format!(
+                            "`{v}` is not a whole number in {}..={}",
+                            range.start(),
+                            range.end()
+                        ),
+                    }),
+                },
+            }
+        };
+        let default_language = get("OTP_DEFAULT_LANGUAGE").unwrap_or_else(|| "en".into());
+        if !crate::domain::i18n::SUPPORTED.contains(&default_language.as_str()) {
+            return Err(ConfigError::Invalid {
+                var: "OTP_DEFAULT_LANGUAGE",
+                reason: format!("supported: {}", crate::domain::i18n::SUPPORTED.join(", ")),
+            });
+        }
+        Ok(Config {
+            pepper,
+            tokens,
+            default_language,
+            policy: Policy {
+                code_length: number("OTP_CODE_LENGTH", 6, 4..=10)? as u8,
+                validity_secs: number("OTP_CODE_TTL_SECONDS", 300, 30..=86_400)?,
+                max_attempts: number("OTP_MAX_ATTEMPTS", 5, 1..=20)?,
+                max_sends: number("OTP_MAX_SENDS", 5, 1..=20)?,
+                resend_cooldown_secs: number("OTP_RESEND_COOLDOWN_SECONDS", 30, 0..=3_600)?,
+                retention_secs: number("OTP_RETENTION_SECONDS", 86_400, 0..=2_592_000)?,
+                alphabet: Alphabet::Numeric,
+            },
+            sms_sender_id: get("OTP_SMS_SENDER_ID"),
+            email_from: get("OTP_EMAIL_FROM"),
+            sessions_table: get("OTP_SESSIONS_TABLE"),
+            contacts_table: get("OTP_CONTACTS_TABLE"),
+        })
+    }
+
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// `var`'s value or a startup error naming it.
+    pub fn require<'a>(
+        value: &'a Option<String>,
+        var: &'static str,
+    ) -> Result<&'a str, ConfigError> {
+        value.as_deref().ok_or(ConfigError::Missing(var))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const DIGEST: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"; // sha256("test")
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    fn base() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("OTP_PEPPER", "0123456789abcdef0123456789abcdef"),
+            (
+                "OTP_API_TOKENS",
+                "acme:9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08",
+            ),
+        ]
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let c = config(&base()).unwrap();
+        assert_eq!(
+            (
+                c.policy.validity_secs,
+                c.policy.max_attempts,
+                c.policy.resend_cooldown_secs
+            ),
+            (300, 5, 30)
+        );
+        assert_eq!(c.default_language, "en");
+    }
+
+    #[test]
+    fn a_missing_or_weak_pepper_is_a_startup_error() {
+        assert_eq!(
+            config(&base()[1..]).unwrap_err(),
+            ConfigError::Missing("OTP_PEPPER")
+        );
+        let mut vars = base();
+        vars[0].1 = "short";
+        assert!(matches!(
+            config(&vars),
+            Err(ConfigError::Invalid {
+                var: "OTP_PEPPER",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn bad_numbers_name_their_variable() {
+        let mut vars = base();
+        vars.push(("OTP_MAX_ATTEMPTS", "lots"));
+        assert!(matches!(
+            config(&vars),
+            Err(ConfigError::Invalid {
+                var: "OTP_MAX_ATTEMPTS",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn tokens_are_matched_by_hash() {
+        let tokens = Tokens::parse(&format!("acme:{DIGEST}, beta:{}", "0".repeat(64))).unwrap();
+        assert_eq!(tokens.client_of("test"), Some("acme"));
+        assert_eq!(tokens.client_of("Test"), None);
+        assert!(Tokens::parse("acme").is_err());
+        assert!(Tokens::parse("a b:00").is_err());
+    }
+}

@@ -1,0 +1,186 @@
+//! `POST /verify/v1/otp/send-otp`.
+
+use super::{body_errors, client, render, session_key, Failure};
+use crate::app::App;
+use crate::domain::destination::e164;
+use crate::domain::session::CODE_PLACEHOLDER;
+use crate::domain::{i18n, Alphabet, Channel, Policy, Template};
+use crate::http::{self, fields::Fields};
+use crate::service::NewSession;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// The API's own defaults (its documentation): expiry 600 s, 60 s between resends, 5 resends.
+const DEFAULT_EXPIRY: u64 = 600;
+const DEFAULT_RETRY_DELAY: u64 = 60;
+const DEFAULT_RETRY_COUNT: u64 = 5;
+const MAX_CONTENT_CHARS: usize = 640;
+
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    match send(app, &req).await {
+        Ok(body) => http::json(StatusCode::OK, &body),
+        Err(failure) => render(failure),
+    }
+}
+
+/// A send-otp body, checked.
+struct SendOtp {
+    recipient: String,
+    originator: Option<String>,
+    template: Template,
+    policy: Policy,
+    extra: BTreeMap<String, String>,
+}
+
+fn parse(app: &App, req: &Request) -> Result<SendOtp, Failure> {
+    let mut f = Fields::new(http::json_object(req, false)?);
+    let recipient = f.opt_text("recipient");
+    let originator = f.opt_text("originator");
+    let content = f.opt_str("content");
+    let template_id = f.opt_text("template_id");
+    let channel = f.opt_str("channel");
+    let expiry = f.opt_uint("expiry", 30..=86_400);
+    let data_coding = f.opt_str("data_coding");
+    let retry_delay = f.opt_uint("retry_delay", 0..=3_600);
+    let retry_count = f.opt_uint("retry_count", 0..=20);
+    let code_length = f.opt_uint("otp_code_length", 2..=10);
+    let otp_type = f.opt_str("otp_type");
+    let success_url = f.opt_str("success_url");
+    let failure_url = f.opt_str("failure_url");
+
+    let recipient = match recipient {
+        None => {
+            f.fail("recipient", crate::http::fields::Problem::Missing);
+            None
+        }
+        Some(r) => {
+            let phone = e164(&r);
+            if phone.is_none() {
+                f.invalid(
+                    "recipient",
+                    "Recipient must be a phone number in international format, e.g. +971501234567",
+                );
+            }
+            phone
+        }
+    };
+    let originator_ok = |o: &str| {
+        let numeric = o.len() <= 15 && o.chars().all(|c| c.is_ascii_digit() || c == '+');
+        let alpha =
+            o.chars().count() <= 11 && o.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ');
+        !o.trim().is_empty() && (numeric || alpha)
+    };
+    if originator.as_deref().is_some_and(|o| !originator_ok(o)) {
+        f.invalid(
+            "originator",
+            "Originator must be up to 11 letters/digits or a phone number",
+        );
+    }
+    if let Some(c) = &content {
+        if !c.contains("{}") {
+            f.invalid("content", "Content must contain {} where the OTP code goes");
+        } else if c.chars().count() > MAX_CONTENT_CHARS {
+            f.invalid(
+                "content",
+                format!("Content must be at most {MAX_CONTENT_CHARS} characters"),
+            );
+        }
+    }
+    if channel
+        .as_deref()
+        .is_some_and(|c| !c.eq_ignore_ascii_case("sms"))
+    {
+        f.invalid("channel", "Only SMS is supported");
+    }
+    if data_coding
+        .as_deref()
+        .is_some_and(|d| !matches!(d, "text" | "unicode" | "auto"))
+    {
+        f.invalid("data_coding", "Input should be 'text', 'unicode' or 'auto'");
+    }
+    if code_length.is_some_and(|n| n < 4) {
+        f.invalid(
+            "otp_code_length",
+            "Codes shorter than 4 characters are too weak",
+        );
+    }
+    let alphabet = match otp_type.as_deref() {
+        None => Some(Alphabet::Numeric),
+        Some(t) => Alphabet::parse(t),
+    };
+    if alphabet.is_none() {
+        f.invalid(
+            "otp_type",
+            "Input should be 'numeric', 'alpha' or 'alphanumeric'",
+        );
+    }
+    for (name, url) in [("success_url", &success_url), ("failure_url", &failure_url)] {
+        if url.as_deref().is_some_and(|u| {
+            !(u.starts_with("https://") || u.starts_with("http://")) || u.len() > 2048
+        }) {
+            f.invalid(name, "Input should be a valid URL");
+        }
+    }
+    if !f.errors.is_empty() {
+        return Err(body_errors(f.errors));
+    }
+
+    let lang = http::language(req, &app.config.default_language);
+    let text = match content {
+        Some(c) => c.replace("{}", CODE_PLACEHOLDER),
+        None => i18n::default_sms(&lang),
+    };
+    let mut extra = BTreeMap::new();
+    for (k, v) in [
+        ("template_id", template_id),
+        ("data_coding", data_coding),
+        ("success_url", success_url),
+        ("failure_url", failure_url),
+    ] {
+        if let Some(v) = v {
+            extra.insert(k.to_string(), v);
+        }
+    }
+    Ok(SendOtp {
+        recipient: recipient.unwrap_or_default(),
+        originator: originator.or_else(|| app.config.sms_sender_id.clone()),
+        template: Template {
+            subject: None,
+            text,
+            html: None,
+        },
+        policy: Policy {
+            validity_secs: expiry.unwrap_or(DEFAULT_EXPIRY) as u32,
+            resend_cooldown_secs: retry_delay.unwrap_or(DEFAULT_RETRY_DELAY) as u32,
+            max_sends: retry_count.unwrap_or(DEFAULT_RETRY_COUNT) as u32 + 1,
+            code_length: code_length.unwrap_or(u64::from(app.config.policy.code_length)) as u8,
+            alphabet: alphabet.unwrap_or(Alphabet::Numeric),
+            ..app.config.policy
+        },
+        extra,
+    })
+}
+
+async fn send(app: &App, req: &Request) -> Result<serde_json::Value, Failure> {
+    let client = client(app, req)?;
+    let mut body = parse(app, req)?;
+    let otp_id = uuid::Uuid::new_v4().hyphenated().to_string();
+    if let Some(o) = &body.originator {
+        body.extra.insert("originator".into(), o.clone());
+    }
+    let session = app
+        .send(NewSession {
+            key: session_key(&client, &otp_id),
+            channel: Channel::Sms,
+            destination: body.recipient,
+            policy: body.policy,
+            language: http::language(req, &app.config.default_language),
+            template: body.template,
+            sender_id: body.originator,
+            extra: body.extra,
+        })
+        .await?;
+    Ok(json!({ "otp_id": otp_id, "status": "OPEN", "expiry": session.policy.validity_secs }))
+}

@@ -1,0 +1,10 @@
+//! Pure domain: codes, sessions, destinations, localisation. No I/O.
+
+pub mod code;
+pub mod destination;
+pub mod i18n;
+pub mod session;
+
+pub use code::{Alphabet, Code, CodeHash, Pepper};
+pub use destination::Channel;
+pub use session::{Policy, ResendRefusal, Session, State, Status, Template, Timestamp, Transition};

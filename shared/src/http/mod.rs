@@ -1,0 +1,123 @@
+//! HTTP plumbing shared by the dialects: request context, body and field parsing, responses.
+
+pub mod fields;
+
+use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 8 * 1024;
+
+/// The id that ties a request's log line, its error responses and the caller together.
+#[derive(Clone, Debug)]
+pub struct CorrelationId(pub String);
+
+/// `X-Correlation-Id` (if sane), else the API Gateway request id, else 32 random hex chars.
+pub fn correlation_id(req: &Request) -> String {
+    if let Some(id) = req.extensions().get::<CorrelationId>() {
+        return id.0.clone();
+    }
+    let sane = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 128
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+    };
+    if let Some(id) = header_str(req, "x-correlation-id").filter(|s| sane(s)) {
+        return id.to_string();
+    }
+    let gateway = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(c)) => c.request_id.clone(),
+        Some(RequestContext::ApiGatewayV1(c)) => c.request_id.clone(),
+        _ => None,
+    };
+    gateway
+        .filter(|s| sane(s))
+        .or_else(|| crate::domain::code::random_hex_id().ok())
+        .unwrap_or_else(|| "0".repeat(32))
+}
+
+/// A header as text, if present and visible ASCII.
+pub fn header_str<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+/// The bearer token of the `Authorization` header.
+pub fn bearer(req: &Request) -> Option<&str> {
+    let value = header_str(req, "authorization")?;
+    let (scheme, token) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim())
+}
+
+/// Language of the response: `language` query parameter, `Accept-Language`, then `fallback`.
+pub fn language(req: &Request, fallback: &str) -> String {
+    let query = req
+        .query_string_parameters_ref()
+        .and_then(|q| q.first("language").map(str::to_string));
+    crate::domain::i18n::negotiate(
+        query.as_deref(),
+        header_str(req, "accept-language"),
+        fallback,
+    )
+}
+
+/// A path parameter: API Gateway's `pathParameters`, else matched from the path against `route`.
+pub fn path_param(req: &Request, route: &str, name: &str) -> Option<String> {
+    if let Some(v) = req.path_parameters_ref().and_then(|p| p.first(name)) {
+        return Some(v.to_string());
+    }
+    crate::routes::match_path(route, req.uri().path())?.remove(name)
+}
+
+/// JSON response with the given status.
+pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
+    let mut res = Response::new(Body::Text(value.to_string()));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    res
+}
+
+/// Why a request body could not be read as a JSON object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyError {
+    TooLarge,
+    Malformed(String),
+    NotAnObject,
+}
+
+/// The body as a JSON object; an empty body reads as `{}` only when `empty_ok`.
+pub fn json_object(
+    req: &Request,
+    empty_ok: bool,
+) -> Result<serde_json::Map<String, serde_json::Value>, BodyError> {
+    let bytes: &[u8] = req.body().as_ref();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(BodyError::TooLarge);
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return if empty_ok {
+            Ok(Default::default())
+        } else {
+            Err(BodyError::Malformed("the body is empty".into()))
+        };
+    }
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        Ok(_) => Err(BodyError::NotAnObject),
+        Err(e) => Err(BodyError::Malformed(e.to_string())),
+    }
+}
+
+/// The client a Bearer request authenticates as (`None`: missing or unknown token).
+pub fn bearer_client(app: &crate::app::App, req: &Request) -> Option<String> {
+    bearer(req)
+        .and_then(|t| app.config.tokens.client_of(t))
+        .map(str::to_string)
+}

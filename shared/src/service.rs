@@ -1,0 +1,262 @@
+//! Use cases: send, resend, check, verify, status. All policy lives here, over the ports.
+
+use crate::app::App;
+use crate::domain::code::RandomnessError;
+use crate::domain::destination::mask;
+use crate::domain::{
+    Channel, Code, CodeHash, Policy, ResendRefusal, Session, State, Status, Template, Transition,
+};
+use crate::ports::{Applied, DeliveryError, Message, StoreError};
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("no such session")]
+    NotFound,
+    #[error("resend refused: {0:?}")]
+    ResendRefused(ResendRefusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Delivery(#[from] DeliveryError),
+    #[error(transparent)]
+    Randomness(#[from] RandomnessError),
+}
+
+/// What a caller asks to send.
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    pub key: String,
+    pub channel: Channel,
+    pub destination: String,
+    pub policy: Policy,
+    pub language: String,
+    pub template: Template,
+    /// SMS sender id / originator.
+    pub sender_id: Option<String>,
+    pub extra: BTreeMap<String, String>,
+}
+
+/// Outcome of checking or verifying a code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Valid { attempts_left: u32 },
+    Invalid { attempts_left: u32 },
+    Expired,
+    AttemptsExceeded,
+    AlreadyVerified,
+}
+
+const SENDER_ID: &str = "sender_id";
+
+impl App {
+    fn hash(&self, key: &str, code: &str) -> CodeHash {
+        self.config.pepper.hash(key, code)
+    }
+
+    /// Issues a code for a new session, or a resend when a session with that key exists,
+    /// and delivers it. Round trips: one `PutItem` (existing session: plus a resend's two).
+    pub async fn send(&self, new: NewSession) -> Result<Session, ServiceError> {
+        let now = self.clock.now();
+        let code = Code::generate(new.policy.code_length.into(), new.policy.alphabet)?;
+        let code_hash = self.hash(&new.key, code.expose());
+        let mut extra = new.extra;
+        if let Some(id) = &new.sender_id {
+            extra.insert(SENDER_ID.into(), id.clone());
+        }
+        let session = Session {
+            key: new.key.clone(),
+            channel: new.channel,
+            destination: new.destination.clone(),
+            code_hash,
+            state: State::Pending,
+            attempts: 0,
+            sends: 1,
+            policy: new.policy,
+            created_at: now,
+            last_sent_at: now,
+            next_send_at: now + i64::from(new.policy.resend_cooldown_secs),
+            expires_at: now + i64::from(new.policy.validity_secs),
+            verified_at: None,
+            language: new.language,
+            template: new.template,
+            extra,
+        };
+        if self.sessions.create(&session).await? {
+            self.deliver(&session, &code).await?;
+            return Ok(session);
+        }
+        self.reissue(
+            &new.key,
+            Some((new.channel, new.destination)),
+            true,
+            Some(&session.template),
+        )
+        .await
+    }
+
+    /// A fresh code on an existing session; the previous code dies.
+    /// Round trips: one `GetItem` and one `UpdateItem`.
+    pub async fn resend(&self, key: &str, allow_expired: bool) -> Result<Session, ServiceError> {
+        self.reissue(key, None, allow_expired, None).await
+    }
+
+    async fn reissue(
+        &self,
+        key: &str,
+        to: Option<(Channel, String)>,
+        allow_expired: bool,
+        template: Option<&Template>,
+    ) -> Result<Session, ServiceError> {
+        let now = self.clock.now();
+        // The read gives the code's shape (part of the session's policy) and refuses early
+        // without a write; the conditional update below still decides races.
+        let current = self
+            .sessions
+            .get(key)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if let Some(refusal) = current.resend_refusal(now, allow_expired) {
+            return Err(ServiceError::ResendRefused(refusal));
+        }
+        let (channel, destination) = to.unwrap_or((current.channel, current.destination));
+        let code = Code::generate(current.policy.code_length.into(), current.policy.alphabet)?;
+        let transition = Transition::Reissue {
+            code_hash: self.hash(key, code.expose()),
+            now,
+            channel,
+            destination,
+            allow_expired,
+        };
+        match self.sessions.apply(key, &transition).await? {
+            Applied::Yes(mut session) => {
+                if let Some(t) = template {
+                    session.template = t.clone();
+                }
+                self.deliver(&session, &code).await?;
+                Ok(session)
+            }
+            Applied::No(None) => Err(ServiceError::NotFound),
+            Applied::No(Some(old)) => Err(ServiceError::ResendRefused(
+                old.resend_refusal(now, allow_expired)
+                    .unwrap_or(ResendRefusal::TooSoon {
+                        retry_after_secs: 1,
+                        cooldown_secs: old.policy.resend_cooldown_secs,
+                    }),
+            )),
+        }
+    }
+
+    async fn deliver(&self, session: &Session, code: &Code) -> Result<(), ServiceError> {
+        let rendered = session.template.render(code.expose());
+        let email = session.channel == Channel::Email;
+        let message = Message {
+            channel: session.channel,
+            to: session.destination.clone(),
+            subject: rendered.subject.filter(|_| email),
+            body: rendered.text,
+            html: rendered.html.filter(|_| email),
+            sender_id: session.extra.get(SENDER_ID).cloned(),
+        };
+        let Err(error) = self.sender.send(&message).await else {
+            tracing::info!(channel = session.channel.as_str(), to = %mask(&session.destination), "code delivered");
+            return Ok(());
+        };
+        tracing::warn!(channel = session.channel.as_str(), to = %mask(&session.destination), %error, "delivery failed");
+        let kill = Transition::MarkUndeliverable {
+            code_hash: session.code_hash,
+        };
+        if let Err(store) = self.sessions.apply(&session.key, &kill).await {
+            // The code reached nobody and stays bounded by the attempt limit.
+            tracing::error!(%store, "could not mark the session undeliverable");
+        }
+        Err(error.into())
+    }
+
+    /// Checks a code without consuming it; a wrong code uses an attempt.
+    /// Round trips: one `GetItem` (plus one `UpdateItem` for a wrong code).
+    pub async fn check(&self, key: &str, code: &str) -> Result<Outcome, ServiceError> {
+        let now = self.clock.now();
+        let session = self
+            .sessions
+            .get(key)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let hash = self.hash(key, code);
+        match judge(&session, &hash, now) {
+            Some(outcome) => Ok(outcome),
+            None if session.code_hash.matches(&hash) => Ok(Outcome::Valid {
+                attempts_left: session.attempts_left(),
+            }),
+            None => self.count_failure(key, &hash, now).await,
+        }
+    }
+
+    /// Verifies and consumes a code: approves exactly once.
+    /// Round trips: one `UpdateItem` for the right code, two for a wrong one.
+    pub async fn verify(&self, key: &str, code: &str) -> Result<Outcome, ServiceError> {
+        let now = self.clock.now();
+        let hash = self.hash(key, code);
+        match self
+            .sessions
+            .apply(
+                key,
+                &Transition::Verify {
+                    code_hash: hash,
+                    now,
+                },
+            )
+            .await?
+        {
+            Applied::Yes(s) => Ok(Outcome::Valid {
+                attempts_left: s.attempts_left(),
+            }),
+            Applied::No(None) => Err(ServiceError::NotFound),
+            Applied::No(Some(old)) => match judge(&old, &hash, now) {
+                Some(outcome) => Ok(outcome),
+                None => self.count_failure(key, &hash, now).await,
+            },
+        }
+    }
+
+    async fn count_failure(
+        &self,
+        key: &str,
+        hash: &CodeHash,
+        now: i64,
+    ) -> Result<Outcome, ServiceError> {
+        match self
+            .sessions
+            .apply(key, &Transition::CountFailure { now })
+            .await?
+        {
+            Applied::Yes(s) => Ok(Outcome::Invalid {
+                attempts_left: s.attempts_left(),
+            }),
+            Applied::No(None) => Err(ServiceError::NotFound),
+            // The session changed under us (verified, exhausted or expired meanwhile).
+            Applied::No(Some(s)) => Ok(judge(&s, hash, now).unwrap_or(Outcome::Invalid {
+                attempts_left: s.attempts_left(),
+            })),
+        }
+    }
+
+    /// The session as it stands. Round trips: one `GetItem`.
+    pub async fn status(&self, key: &str) -> Result<Session, ServiceError> {
+        self.sessions.get(key).await?.ok_or(ServiceError::NotFound)
+    }
+}
+
+/// The outcome a session imposes whatever the code, or `None` when the code decides.
+fn judge(session: &Session, hash: &CodeHash, now: i64) -> Option<Outcome> {
+    match session.status(now) {
+        Status::Verified if session.code_hash.matches(hash) => Some(Outcome::AlreadyVerified),
+        Status::Verified => Some(Outcome::Invalid { attempts_left: 0 }),
+        Status::AttemptsExhausted => Some(Outcome::AttemptsExceeded),
+        Status::Expired => Some(Outcome::Expired),
+        Status::Undeliverable => Some(Outcome::Invalid {
+            attempts_left: session.attempts_left(),
+        }),
+        Status::Pending => None,
+    }
+}
