@@ -1,0 +1,75 @@
+//! `local-api`: serves every route of the route table on one port with the memory store
+//! and a printing outbox. `GET/DELETE /_local/outbox` read and clear delivered messages.
+
+mod args;
+mod server;
+
+use otp_core::adapters::memory::MemoryContacts;
+use otp_core::adapters::outbox::Outbox;
+use otp_core::{App, Config};
+use sha2::{Digest, Sha256};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+const EXAMPLE_CONTACTS: &str = include_str!("../contacts.example.json");
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    lambda_http::tracing::init_default_subscriber();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("local-api: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let args = args::Args::parse(std::env::args().skip(1))?;
+    let token = match args.token {
+        Some(t) => t,
+        None => otp_core::domain::code::random_hex_id().map_err(|e| e.to_string())?,
+    };
+    let pepper = match std::env::var("OTP_PEPPER") {
+        Ok(p) if !p.is_empty() => p,
+        _ => otp_core::domain::code::random_hex_id()
+            .map_err(|e| e.to_string())?
+            .repeat(2),
+    };
+    let tokens = format!(
+        "local:{}",
+        otp_core::domain::code::hex(&Sha256::digest(token.as_bytes()))
+    );
+    let config = Config::from_lookup(|name| match name {
+        "OTP_PEPPER" => Some(pepper.clone()),
+        "OTP_API_TOKENS" => Some(tokens.clone()),
+        _ => std::env::var(name).ok(),
+    })
+    .map_err(|e| e.to_string())?;
+    let contacts_json = match &args.contacts {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read --contacts {path}: {e}"))?,
+        None => EXAMPLE_CONTACTS.to_string(),
+    };
+    let contacts =
+        MemoryContacts::from_json(&contacts_json).map_err(|e| format!("contacts file: {e}"))?;
+    let outbox = Arc::new(Outbox::printing());
+    let app: &'static App = Box::leak(Box::new(App::in_memory(config, contacts, outbox.clone())));
+
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot listen on {}: {e} (is the port taken? choose another with --listen)",
+                args.listen
+            )
+        })?;
+    println!("local-api listening on http://{}", args.listen);
+    println!("bearer token: {token}");
+    for route in otp_core::ROUTES {
+        println!("  {:<6} {}", route.method, route.path);
+    }
+    println!("  GET    /_local/outbox   (DELETE clears it)");
+    server::serve(listener, app, outbox).await
+}

@@ -1,0 +1,105 @@
+//! HTTP/1 server translating between hyper and the Lambda handlers' `Request`/`Response`.
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use lambda_http::RequestExt;
+use otp_core::adapters::outbox::Outbox;
+use otp_core::{routes, App};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Bodies past this are refused before reaching a handler (handlers refuse far smaller).
+const READ_LIMIT: usize = 1 << 20;
+
+type Reply = hyper::Response<Full<Bytes>>;
+
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: &'static App,
+    outbox: Arc<Outbox>,
+) -> Result<(), String> {
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => accepted.map_err(|e| format!("accept failed: {e}"))?,
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        };
+        let outbox = outbox.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let outbox = outbox.clone();
+                async move { Ok::<_, std::convert::Infallible>(handle(app, &outbox, req).await) }
+            });
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+fn reply(status: u16, json: serde_json::Value) -> Reply {
+    hyper::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(json.to_string())))
+        .expect("static response parts are valid")
+}
+
+async fn handle(app: &'static App, outbox: &Outbox, req: hyper::Request<Incoming>) -> Reply {
+    let path = req.uri().path().to_string();
+    if path == "/_local/outbox" {
+        return match req.method().as_str() {
+            "GET" => reply(
+                200,
+                serde_json::to_value(outbox.messages()).unwrap_or_default(),
+            ),
+            "DELETE" => {
+                outbox.clear();
+                reply(200, serde_json::json!({ "cleared": true }))
+            }
+            _ => reply(405, serde_json::json!({ "message": "Method Not Allowed" })),
+        };
+    }
+    let Some((route, params)) = routes::find(req.method().as_str(), &path) else {
+        let (status, message) = if routes::path_known(&path) {
+            (405, "Method Not Allowed")
+        } else {
+            (404, "Not Found")
+        };
+        return reply(status, serde_json::json!({ "message": message }));
+    };
+    let (parts, body) = req.into_parts();
+    let bytes = match Limited::new(body, READ_LIMIT).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return reply(413, serde_json::json!({ "message": "Payload Too Large" })),
+    };
+    let body = if bytes.is_empty() {
+        lambda_http::Body::Empty
+    } else {
+        lambda_http::Body::Binary(bytes.to_vec())
+    };
+    let query: HashMap<String, String> = parts
+        .uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            Some((
+                routes::percent_decode(k)?,
+                routes::percent_decode(&v.replace('+', " "))?,
+            ))
+        })
+        .filter(|(k, _)| !k.is_empty())
+        .collect();
+    let request = lambda_http::Request::from_parts(parts, body)
+        .with_path_parameters(params)
+        .with_query_string_parameters(query);
+    let res =
+        otp_core::runtime::observe(route.function, request, |r| route.endpoint.handle(app, r))
+            .await;
+    let (parts, body) = res.into_parts();
+    hyper::Response::from_parts(parts, Full::new(Bytes::from(body.as_ref().to_vec())))
+}

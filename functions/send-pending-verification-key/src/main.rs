@@ -1,0 +1,13 @@
+//! Lambda function `send-pending-verification-key`: see `otp_core::routes::ROUTES` for its route.
+
+use otp_core::dialects::contacts;
+use otp_core::{runtime, Endpoint};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    runtime::serve(
+        Endpoint::SendPendingVerificationKey,
+        contacts::send::handle_pending,
+    )
+    .await
+}

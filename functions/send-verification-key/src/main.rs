@@ -1,0 +1,9 @@
+//! Lambda function `send-verification-key`: see `otp_core::routes::ROUTES` for its route.
+
+use otp_core::dialects::contacts;
+use otp_core::{runtime, Endpoint};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    runtime::serve(Endpoint::SendVerificationKey, contacts::send::handle).await
+}
