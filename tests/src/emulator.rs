@@ -1,0 +1,251 @@
+//! The AWS side of the tests: moto's server on 127.0.0.1, fresh tables per test,
+//! and the messages moto recorded (`/moto-api/data.json`).
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
+};
+use otp_core::adapters::memory::ManualClock;
+use otp_core::{App, Needs};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// moto's base URL, as `scripts/test.sh` exports it.
+pub fn endpoint() -> String {
+    std::env::var("OTP_TEST_AWS_ENDPOINT").unwrap_or_else(|_| {
+        panic!("OTP_TEST_AWS_ENDPOINT is not set: run the suite with scripts/test.sh, which starts moto's server")
+    })
+}
+
+/// SDK configuration pointing every client at `url` with static test credentials.
+pub async fn sdk_config(url: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2))
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .operation_timeout(std::time::Duration::from_secs(10))
+                .build(),
+        )
+        .load()
+        .await
+}
+
+/// A unique suffix for table names, phone numbers and addresses of one test.
+pub fn unique() -> u64 {
+    let mut b = [0u8; 8];
+    otp_core::domain::code::random_bytes(&mut b).expect("random");
+    u64::from_le_bytes(b) % 10_000_000
+}
+
+/// The service wired to moto through the production adapters, with its own tables.
+pub struct Aws {
+    pub app: Arc<App>,
+    pub dynamo: aws_sdk_dynamodb::Client,
+    pub sessions_table: String,
+    pub clock: Arc<ManualClock>,
+    pub url: String,
+    /// A phone number and an email address no other test uses.
+    pub phone: String,
+    pub email: String,
+}
+
+pub const FROM: &str = "otp@example.com";
+
+impl Aws {
+    pub async fn new() -> Aws {
+        Self::with_delivery_endpoint(None).await
+    }
+
+    /// Delivery clients pointed at `delivery_url` (a dead port for outage tests).
+    pub async fn with_delivery_endpoint(delivery_url: Option<&str>) -> Aws {
+        let url = endpoint();
+        let sdk = sdk_config(&url).await;
+        let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
+        let id = unique();
+        let sessions_table = format!("sessions-{id}");
+        let contacts_table = format!("contacts-{id}");
+        create_table(&dynamo, &sessions_table, "pk", ScalarAttributeType::S).await;
+        create_table(
+            &dynamo,
+            &contacts_table,
+            "contactId",
+            ScalarAttributeType::N,
+        )
+        .await;
+        let phone = format!("+1555{id:07}");
+        let email = format!("user{id}@example.com");
+        dynamo
+            .put_item()
+            .table_name(&contacts_table)
+            .item("contactId", AttributeValue::N("1".into()))
+            .item("phone", AttributeValue::S(phone.clone()))
+            .item("email", AttributeValue::S(email.clone()))
+            .item("pendingPhone", AttributeValue::S(format!("+1666{id:07}")))
+            .send()
+            .await
+            .expect("put contact");
+        aws_sdk_ses::Client::new(&sdk)
+            .verify_email_identity()
+            .email_address(FROM)
+            .send()
+            .await
+            .expect("verify sender");
+
+        let mut config = crate::config();
+        config.sessions_table = Some(sessions_table.clone());
+        config.contacts_table = Some(contacts_table);
+        config.email_from = Some(FROM.into());
+        let needs = Needs {
+            contacts: true,
+            sms: true,
+            email: true,
+        };
+        let mut app = match delivery_url {
+            None => App::with_aws(config, &sdk, needs),
+            Some(dead) => {
+                let mut app = App::with_aws(config.clone(), &sdk, needs).expect("wiring");
+                app.sender = App::with_aws(config, &sdk_config(dead).await, needs)
+                    .expect("wiring")
+                    .sender;
+                Ok(app)
+            }
+        }
+        .expect("wiring");
+        let clock = Arc::new(ManualClock::new(crate::START));
+        app.clock = clock.clone();
+        Aws {
+            app: Arc::new(app),
+            dynamo,
+            sessions_table,
+            clock,
+            url,
+            phone,
+            email,
+        }
+    }
+
+    /// Everything moto recorded as sent to `to` (SMS text or email HTML/text), oldest first.
+    pub async fn delivered_to(&self, to: &str) -> Vec<String> {
+        let data: Value = reqwest::get(format!("{}/moto-api/data.json", self.url))
+            .await
+            .expect("moto data")
+            .json()
+            .await
+            .expect("moto json");
+        let mut out = Vec::new();
+        for sms in data["sns"]["SMS"].as_array().into_iter().flatten() {
+            if sms["phone_number"] == to {
+                out.push(sms["message"].as_str().unwrap_or_default().to_string());
+            }
+        }
+        for mail in data["ses"]["Message"].as_array().into_iter().flatten() {
+            let to_list = mail["destinations"]["ToAddresses"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if to_list.iter().any(|a| a == to) {
+                out.push(format!(
+                    "{} | {}",
+                    mail["subject"].as_str().unwrap_or_default(),
+                    mail["body"].as_str().unwrap_or_default()
+                ));
+            }
+        }
+        out
+    }
+
+    /// The code in the last message moto delivered to `to`.
+    pub async fn last_code(&self, to: &str) -> String {
+        let messages = self.delivered_to(to).await;
+        crate::code_in(
+            messages
+                .last()
+                .unwrap_or_else(|| panic!("nothing delivered to {to}")),
+        )
+    }
+
+    /// The raw stored item of a session, straight from DynamoDB.
+    pub async fn raw_item(
+        &self,
+        key: &str,
+    ) -> Option<std::collections::HashMap<String, AttributeValue>> {
+        self.dynamo
+            .get_item()
+            .table_name(&self.sessions_table)
+            .key("pk", AttributeValue::S(key.into()))
+            .send()
+            .await
+            .expect("get item")
+            .item
+    }
+
+    /// Every item of the sessions table.
+    pub async fn scan(&self) -> Vec<std::collections::HashMap<String, AttributeValue>> {
+        self.dynamo
+            .scan()
+            .table_name(&self.sessions_table)
+            .send()
+            .await
+            .expect("scan")
+            .items
+            .unwrap_or_default()
+    }
+}
+
+/// The service wired to a port where nothing listens: every store call fails.
+pub async fn dead_store_app() -> App {
+    let sdk = sdk_config("http://127.0.0.1:9").await;
+    let mut config = crate::config();
+    config.sessions_table = Some("sessions".into());
+    config.contacts_table = Some("contacts".into());
+    config.email_from = Some(FROM.into());
+    App::with_aws(
+        config,
+        &sdk,
+        Needs {
+            contacts: true,
+            sms: true,
+            email: true,
+        },
+    )
+    .expect("wiring")
+}
+
+async fn create_table(
+    client: &aws_sdk_dynamodb::Client,
+    name: &str,
+    key: &str,
+    kind: ScalarAttributeType,
+) {
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(key)
+                .attribute_type(kind)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name(key)
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "create table {name}: {}",
+                aws_sdk_dynamodb::error::DisplayErrorContext(e)
+            )
+        });
+}

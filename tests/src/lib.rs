@@ -1,0 +1,221 @@
+//! Test harness: the service in-process over memory adapters, or over the AWS adapters
+//! against moto's server (started by `scripts/test.sh`, found via `OTP_TEST_AWS_ENDPOINT`).
+
+pub mod emulator;
+
+use lambda_http::{Body, RequestExt};
+use otp_core::adapters::memory::{ManualClock, MemoryContacts, MemoryStore};
+use otp_core::adapters::outbox::Outbox;
+use otp_core::ports::{Contact, Sender};
+use otp_core::{routes, App, Config};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub const TOKEN: &str = "test-token";
+pub const START: i64 = 1_795_000_000;
+
+/// Configuration of every test app: client `acme` with bearer `TOKEN`.
+pub fn config() -> Config {
+    Config::from_lookup(|name| match name {
+        "OTP_PEPPER" => Some("test-pepper-test-pepper-test-pepper!".into()),
+        "OTP_API_TOKENS" => Some(format!(
+            "acme:{}",
+            otp_core::domain::code::hex(&sha256(TOKEN))
+        )),
+        "OTP_SMS_SENDER_ID" => Some("Tests".into()),
+        _ => None,
+    })
+    .expect("test configuration is valid")
+}
+
+fn sha256(s: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(s.as_bytes()).into()
+}
+
+/// The test contacts: 1 has phone and email, 2 a pending phone and Spanish, 3 email only.
+pub fn contacts() -> Vec<Contact> {
+    vec![
+        Contact {
+            contact_id: 1,
+            phone: Some("+15555550101".into()),
+            email: Some("ana@example.com".into()),
+            pending_phone: None,
+            pending_email: None,
+            language: None,
+        },
+        Contact {
+            contact_id: 2,
+            phone: Some("+34600000002".into()),
+            email: None,
+            pending_phone: Some("+34600000022".into()),
+            pending_email: None,
+            language: Some("es".into()),
+        },
+        Contact {
+            contact_id: 3,
+            phone: None,
+            email: Some("mei@example.com".into()),
+            pending_phone: None,
+            pending_email: Some("mei.new@example.com".into()),
+            language: None,
+        },
+    ]
+}
+
+/// A response as a caller sees it.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub json: Value,
+    pub headers: lambda_http::http::HeaderMap,
+}
+
+/// The service over memory adapters with a hand-moved clock.
+pub struct Harness {
+    pub app: App,
+    pub store: Arc<MemoryStore>,
+    pub outbox: Arc<Outbox>,
+    pub clock: Arc<ManualClock>,
+}
+
+impl Default for Harness {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        Self::build(None)
+    }
+
+    /// Delivery through `sender` instead of the outbox (outage tests).
+    pub fn with_sender(sender: Arc<dyn Sender>) -> Self {
+        Self::build(Some(sender))
+    }
+
+    fn build(sender: Option<Arc<dyn Sender>>) -> Self {
+        let store = Arc::new(MemoryStore::default());
+        let outbox = Arc::new(Outbox::default());
+        let clock = Arc::new(ManualClock::new(START));
+        let app = App {
+            config: config(),
+            sessions: store.clone(),
+            contacts: Arc::new(MemoryContacts::new(contacts())),
+            sender: sender.unwrap_or_else(|| outbox.clone()),
+            clock: clock.clone(),
+        };
+        Harness {
+            app,
+            store,
+            outbox,
+            clock,
+        }
+    }
+
+    /// The code of the last delivered message.
+    pub fn last_code(&self) -> String {
+        let messages = self.outbox.messages();
+        code_in(&messages.last().expect("a message was delivered").body)
+    }
+
+    pub async fn call(&self, req: Req) -> Reply {
+        call(&self.app, req).await
+    }
+}
+
+/// The last run of 4+ letters/digits that looks like a code in a message.
+pub fn code_in(text: &str) -> String {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() >= 4 && w.chars().any(|c| c.is_ascii_digit()))
+        .next_back()
+        .unwrap_or_else(|| panic!("no code in {text:?}"))
+        .to_string()
+}
+
+/// A request under construction.
+#[derive(Clone, Debug)]
+pub struct Req {
+    pub method: &'static str,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+impl Req {
+    /// An authenticated request (bearer `TOKEN`).
+    pub fn new(method: &'static str, path: impl Into<String>) -> Req {
+        Req {
+            method,
+            path: path.into(),
+            headers: vec![("authorization".into(), format!("Bearer {TOKEN}"))],
+            body: None,
+        }
+    }
+
+    pub fn post(path: impl Into<String>, body: Value) -> Req {
+        Req::new("POST", path).raw_body(body.to_string())
+    }
+
+    pub fn get(path: impl Into<String>) -> Req {
+        Req::new("GET", path)
+    }
+
+    pub fn raw_body(mut self, body: impl Into<String>) -> Req {
+        self.body = Some(body.into());
+        self.header("content-type", "application/json")
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Req {
+        self.headers.retain(|(n, _)| n != name);
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn without_auth(mut self) -> Req {
+        self.headers.retain(|(n, _)| n != "authorization");
+        self
+    }
+}
+
+/// Routes `req` through the route table to its handler, as API Gateway would.
+pub async fn call(app: &App, req: Req) -> Reply {
+    let (path, query) = req.path.split_once('?').unwrap_or((&req.path, ""));
+    let (route, params) = routes::find(req.method, path)
+        .unwrap_or_else(|| panic!("no route for {} {path}", req.method));
+    let mut builder = lambda_http::http::Request::builder()
+        .method(req.method)
+        .uri(&req.path);
+    for (name, value) in &req.headers {
+        builder = builder.header(name, value);
+    }
+    let body = req.body.map(Body::from).unwrap_or(Body::Empty);
+    let query: HashMap<String, String> = query
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let request = builder
+        .body(body)
+        .expect("valid request")
+        .with_path_parameters(params)
+        .with_query_string_parameters(query);
+    let res =
+        otp_core::runtime::observe(route.function, request, |r| route.endpoint.handle(app, r))
+            .await;
+    reply(res)
+}
+
+/// A handler response as status, JSON body and headers.
+pub fn reply(res: lambda_http::Response<Body>) -> Reply {
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let json = serde_json::from_slice(res.body().as_ref()).unwrap_or(Value::Null);
+    Reply {
+        status,
+        json,
+        headers,
+    }
+}
