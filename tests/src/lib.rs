@@ -13,6 +13,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub const TOKEN: &str = "test-token";
+/// Bearer token of a second client, `beta`.
+pub const OTHER_TOKEN: &str = "beta-token";
 pub const START: i64 = 1_795_000_000;
 
 /// Configuration of every test app: client `acme` with bearer `TOKEN`.
@@ -20,8 +22,9 @@ pub fn config() -> Config {
     Config::from_lookup(|name| match name {
         "OTP_PEPPER" => Some("test-pepper-test-pepper-test-pepper!".into()),
         "OTP_API_TOKENS" => Some(format!(
-            "acme:{}",
-            otp_core::domain::code::hex(&sha256(TOKEN))
+            "acme:{},beta:{}",
+            otp_core::domain::code::hex(&sha256(TOKEN)),
+            otp_core::domain::code::hex(&sha256(OTHER_TOKEN))
         )),
         "OTP_SMS_SENDER_ID" => Some("Tests".into()),
         _ => None,
