@@ -6,25 +6,39 @@ use serde_json::{json, Value};
 
 async fn send_otp(aws: &Aws, extra: Value) -> Reply {
     let mut body = json!({ "originator": "ACME", "recipient": aws.phone.trim_start_matches('+'), "content": "Your ACME code: {}" });
-    body.as_object_mut().unwrap().extend(extra.as_object().cloned().unwrap_or_default());
+    body.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().cloned().unwrap_or_default());
     let res = call(&aws.app, Req::post("/verify/v1/otp/send-otp", body)).await;
     assert_eq!(res.status, 200, "{:?}", res.json);
     res
 }
 
 async fn verify(aws: &Aws, id: &str, code: &str) -> Reply {
-    call(&aws.app, Req::post("/verify/v1/otp/verify-otp", json!({ "otp_id": id, "otp_code": code }))).await
+    call(
+        &aws.app,
+        Req::post(
+            "/verify/v1/otp/verify-otp",
+            json!({ "otp_id": id, "otp_code": code }),
+        ),
+    )
+    .await
 }
 
 async fn report(aws: &Aws, id: &str) -> Value {
-    call(&aws.app, Req::get(format!("/verify/v1/report/{id}"))).await.json
+    call(&aws.app, Req::get(format!("/verify/v1/report/{id}")))
+        .await
+        .json
 }
 
 #[tokio::test]
 async fn send_reads_back_from_sns_verifies_and_reports() {
     let aws = Aws::new().await;
     let sent = send_otp(&aws, json!({ "expiry": "900" })).await;
-    assert_eq!((sent.json["status"].as_str(), sent.json["expiry"].as_u64()), (Some("OPEN"), Some(900)));
+    assert_eq!(
+        (sent.json["status"].as_str(), sent.json["expiry"].as_u64()),
+        (Some("OPEN"), Some(900))
+    );
     let id = sent.json["otp_id"].as_str().unwrap().to_string();
     let sms = aws.delivered_to(&aws.phone).await;
     assert_eq!(sms.len(), 1);
@@ -32,28 +46,62 @@ async fn send_reads_back_from_sns_verifies_and_reports() {
     let code = aws.last_code(&aws.phone).await;
     assert_eq!(code.len(), 6);
     assert_eq!(report(&aws, &id).await["status"], "OPEN");
-    assert_eq!(verify(&aws, &id, &code).await.json, json!({ "status": "APPROVED" }));
-    assert_eq!(verify(&aws, &id, &code).await.json, json!({ "status": "ALREADY_VERIFIED" }));
+    assert_eq!(
+        verify(&aws, &id, &code).await.json,
+        json!({ "status": "APPROVED" })
+    );
+    assert_eq!(
+        verify(&aws, &id, &code).await.json,
+        json!({ "status": "ALREADY_VERIFIED" })
+    );
     let r = report(&aws, &id).await;
-    assert_eq!((r["status"].as_str(), r["originator"].as_str()), (Some("APPROVED"), Some("ACME")));
-    assert!(!r["recipient"].as_str().unwrap().contains(&aws.phone[5..]), "recipient is masked: {r}");
+    assert_eq!(
+        (r["status"].as_str(), r["originator"].as_str()),
+        (Some("APPROVED"), Some("ACME"))
+    );
+    assert!(
+        !r["recipient"].as_str().unwrap().contains(&aws.phone[5..]),
+        "recipient is masked: {r}"
+    );
 }
 
 #[tokio::test]
 async fn resend_delivers_a_new_code_and_the_old_one_dies() {
     let aws = Aws::new().await;
-    let id = send_otp(&aws, json!({ "retry_delay": 10 })).await.json["otp_id"].as_str().unwrap().to_string();
+    let id = send_otp(&aws, json!({ "retry_delay": 10 })).await.json["otp_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let old = aws.last_code(&aws.phone).await;
-    let early = call(&aws.app, Req::post("/verify/v1/otp/resend-otp", json!({ "otp_id": id }))).await;
+    let early = call(
+        &aws.app,
+        Req::post("/verify/v1/otp/resend-otp", json!({ "otp_id": id })),
+    )
+    .await;
     assert_eq!(early.status, 400);
-    assert_eq!(early.json["detail"]["message"], "Frequent resend request, resend request need minimum 10 seconds delay");
+    assert_eq!(
+        early.json["detail"]["message"],
+        "Frequent resend request, resend request need minimum 10 seconds delay"
+    );
     aws.clock.advance(10);
-    let res = call(&aws.app, Req::post("/verify/v1/otp/resend-otp", json!({ "otp_id": id }))).await;
-    assert_eq!((res.status, res.json["resend_count"].as_u64()), (200, Some(1)), "{:?}", res.json);
+    let res = call(
+        &aws.app,
+        Req::post("/verify/v1/otp/resend-otp", json!({ "otp_id": id })),
+    )
+    .await;
+    assert_eq!(
+        (res.status, res.json["resend_count"].as_u64()),
+        (200, Some(1)),
+        "{:?}",
+        res.json
+    );
     let new = aws.last_code(&aws.phone).await;
     assert_eq!(aws.delivered_to(&aws.phone).await.len(), 2);
     if old != new {
-        assert_eq!(verify(&aws, &id, &old).await.json["detail"]["code"], "INVALID_OTP_CODE");
+        assert_eq!(
+            verify(&aws, &id, &old).await.json["detail"]["code"],
+            "INVALID_OTP_CODE"
+        );
     }
     assert_eq!(verify(&aws, &id, &new).await.json["status"], "APPROVED");
 }
@@ -61,39 +109,67 @@ async fn resend_delivers_a_new_code_and_the_old_one_dies() {
 #[tokio::test]
 async fn expired_codes_fail_and_report_expired() {
     let aws = Aws::new().await;
-    let id = send_otp(&aws, json!({ "expiry": 60 })).await.json["otp_id"].as_str().unwrap().to_string();
+    let id = send_otp(&aws, json!({ "expiry": 60 })).await.json["otp_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let code = aws.last_code(&aws.phone).await;
     aws.clock.advance(60);
     let res = verify(&aws, &id, &code).await;
-    assert_eq!((res.status, res.json["detail"]["code"].as_str()), (400, Some("INVALID_OTP_CODE")));
+    assert_eq!(
+        (res.status, res.json["detail"]["code"].as_str()),
+        (400, Some("INVALID_OTP_CODE"))
+    );
     assert_eq!(report(&aws, &id).await["status"], "EXPIRED");
-    let resend = call(&aws.app, Req::post("/verify/v1/otp/resend-otp", json!({ "otp_id": id }))).await;
-    assert_eq!(resend.json["detail"]["message"], "Resend Failed. OTP time limit expired.");
+    let resend = call(
+        &aws.app,
+        Req::post("/verify/v1/otp/resend-otp", json!({ "otp_id": id })),
+    )
+    .await;
+    assert_eq!(
+        resend.json["detail"]["message"],
+        "Resend Failed. OTP time limit expired."
+    );
 }
 
 #[tokio::test]
 async fn exhausted_attempts_report_failed() {
     let aws = Aws::new().await;
-    let id = send_otp(&aws, json!({})).await.json["otp_id"].as_str().unwrap().to_string();
+    let id = send_otp(&aws, json!({})).await.json["otp_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let code = aws.last_code(&aws.phone).await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for _ in 0..5 {
         assert_eq!(verify(&aws, &id, wrong).await.status, 400);
     }
-    assert_eq!(verify(&aws, &id, &code).await.status, 400, "the right code is too late");
+    assert_eq!(
+        verify(&aws, &id, &code).await.status,
+        400,
+        "the right code is too late"
+    );
     assert_eq!(report(&aws, &id).await["status"], "FAILED");
 }
 
 #[tokio::test]
 async fn concurrent_right_verifications_approve_exactly_once() {
     let aws = Aws::new().await;
-    let id = send_otp(&aws, json!({})).await.json["otp_id"].as_str().unwrap().to_string();
+    let id = send_otp(&aws, json!({})).await.json["otp_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let code = aws.last_code(&aws.phone).await;
     let handles: Vec<_> = (0..16)
         .map(|_| {
             let app = aws.app.clone();
             let body = json!({ "otp_id": id, "otp_code": code });
-            tokio::spawn(async move { call(&app, Req::post("/verify/v1/otp/verify-otp", body)).await.json["status"].clone() })
+            tokio::spawn(async move {
+                call(&app, Req::post("/verify/v1/otp/verify-otp", body))
+                    .await
+                    .json["status"]
+                    .clone()
+            })
         })
         .collect();
     let mut approved = 0;
@@ -110,8 +186,18 @@ async fn concurrent_right_verifications_approve_exactly_once() {
 #[tokio::test]
 async fn store_outage_is_a_503_detail() {
     let app = dead_store_app().await;
-    let res = call(&app, Req::post("/verify/v1/otp/send-otp", json!({ "recipient": "+15555550100" }))).await;
-    assert_eq!((res.status, res.json["detail"]["code"].as_str()), (503, Some("SERVICE_UNAVAILABLE")));
+    let res = call(
+        &app,
+        Req::post(
+            "/verify/v1/otp/send-otp",
+            json!({ "recipient": "+15555550100" }),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (res.status, res.json["detail"]["code"].as_str()),
+        (503, Some("SERVICE_UNAVAILABLE"))
+    );
 }
 
 #[tokio::test]
@@ -119,7 +205,10 @@ async fn sns_outage_is_a_502_and_reports_failed() {
     let aws = Aws::with_delivery_endpoint(Some("http://127.0.0.1:9")).await;
     let body = json!({ "recipient": aws.phone, "content": "Code {}" });
     let res = call(&aws.app, Req::post("/verify/v1/otp/send-otp", body)).await;
-    assert_eq!((res.status, res.json["detail"]["code"].as_str()), (502, Some("DELIVERY_FAILED")));
+    assert_eq!(
+        (res.status, res.json["detail"]["code"].as_str()),
+        (502, Some("DELIVERY_FAILED"))
+    );
     let item = aws.scan().await.pop().expect("session recorded");
     assert_eq!(item["state"].as_s().unwrap(), "undeliverable");
 }

@@ -1,1 +1,194 @@
+//! The repository's samples stay true: every `events/` file runs through its handler with the
+//! expected outcome, and `template.yaml`, `functions/` and `events/` match the route table.
 
+use otp_core::domain::{Channel, Template};
+use otp_core::service::NewSession;
+use otp_core::ROUTES;
+use otp_tests::{reply, Harness};
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Status each sample event must produce against `seeded()`.
+fn expected(file: &str) -> &'static [u16] {
+    match file {
+        "send-verification-key.json" | "send-pending-verification-key.json" | "send-otp.json" => {
+            &[200]
+        }
+        "send-verification-key.missing-auth.json" => &[401],
+        "send-verification-key.unknown-channel.json" => &[400],
+        "send-otp.invalid-recipient.json" => &[422],
+        "check-verification-key.json" | "verify-verification-key.json" => &[200],
+        "resend-otp.json" | "otp-report.json" => &[200],
+        // The sample code is almost surely wrong (1 in a million: right).
+        "verify-otp.json" => &[400, 200],
+        other => panic!("events/{other} has no expected outcome here: add one"),
+    }
+}
+
+/// A harness holding the sessions the sample events refer to.
+async fn seeded() -> Harness {
+    let h = Harness::new();
+    let session = |key: &str, destination: &str| NewSession {
+        key: key.into(),
+        channel: Channel::Sms,
+        destination: destination.into(),
+        policy: h.app.config.policy,
+        language: "en".into(),
+        template: Template {
+            subject: None,
+            text: "{code}".into(),
+            html: None,
+        },
+        sender_id: None,
+        extra: Default::default(),
+    };
+    h.app
+        .send(session("cv#acme#1#sample-session", "+15555550101"))
+        .await
+        .unwrap();
+    h.app
+        .send(session(
+            "d7#acme#86b24910-2d1e-4257-b6d4-e6b829e50e84",
+            "+971501234567",
+        ))
+        .await
+        .unwrap();
+    h.clock.advance(60);
+    h
+}
+
+#[tokio::test]
+async fn every_sample_event_runs_through_its_handler() {
+    let h = seeded().await;
+    let mut files: Vec<_> = std::fs::read_dir(root().join("events"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert!(files.len() >= ROUTES.len());
+    for file in files {
+        let function = file.split('.').next().unwrap();
+        let route = ROUTES
+            .iter()
+            .find(|r| r.function == function)
+            .unwrap_or_else(|| panic!("events/{file}: no function {function}"));
+        let req = lambda_http::request::from_str(&read(&format!("events/{file}")))
+            .unwrap_or_else(|e| panic!("events/{file}: {e}"));
+        let res = reply(
+            otp_core::runtime::observe(function, req, |r| route.endpoint.handle(&h.app, r)).await,
+        );
+        assert!(
+            expected(&file).contains(&res.status),
+            "events/{file}: {} {}",
+            res.status,
+            res.json
+        );
+    }
+}
+
+#[test]
+fn every_route_has_a_function_package_and_a_sample_event() {
+    for route in ROUTES {
+        let manifest = read(&format!("functions/{}/Cargo.toml", route.function));
+        assert!(
+            manifest.contains(&format!("name = \"{}\"", route.function)),
+            "{}",
+            route.function
+        );
+        assert!(
+            root()
+                .join(format!("events/{}.json", route.function))
+                .exists(),
+            "events/{}.json",
+            route.function
+        );
+    }
+}
+
+#[test]
+fn the_sam_template_serves_exactly_the_route_table() {
+    let template = read("template.yaml");
+    let blocks: Vec<&str> = template
+        .split("Type: AWS::Serverless::Function")
+        .skip(1)
+        .collect();
+    assert_eq!(blocks.len(), ROUTES.len(), "one function per route");
+    for route in ROUTES {
+        let block = blocks
+            .iter()
+            .find(|b| b.contains(&format!("Binary: {}\n", route.function)))
+            .unwrap_or_else(|| {
+                panic!(
+                    "template.yaml has no function with Binary: {}",
+                    route.function
+                )
+            });
+        assert!(
+            block.contains(&format!("Method: {}\n", route.method)),
+            "{}",
+            route.function
+        );
+        assert!(
+            block.contains(&format!("Path: {}\n", route.path)),
+            "{}",
+            route.function
+        );
+        assert!(
+            block.contains("BuildMethod: rust-cargolambda"),
+            "{}",
+            route.function
+        );
+        let needs = route.endpoint.needs();
+        assert_eq!(
+            block.contains("sns:Publish"),
+            needs.sms,
+            "{}: SNS permission",
+            route.function
+        );
+        assert_eq!(
+            block.contains("ses:SendEmail"),
+            needs.email,
+            "{}: SES permission",
+            route.function
+        );
+        assert_eq!(
+            block.contains("ContactsTable.Arn"),
+            needs.contacts,
+            "{}: contacts permission",
+            route.function
+        );
+    }
+    assert!(
+        template.contains("AttributeName: purge_at"),
+        "TTL on the attribute the store writes"
+    );
+    assert!(
+        template.contains("Runtime: provided.al2023")
+            && template.contains("Architectures: [arm64]")
+    );
+}
+
+#[test]
+fn cargo_lambda_watch_routes_match_the_route_table() {
+    let manifest = read("Cargo.toml");
+    for route in ROUTES {
+        let line = format!(
+            "{{ method = \"{}\", path = \"{}\", function = \"{}\" }}",
+            route.method, route.path, route.function
+        );
+        assert!(
+            manifest.contains(&line),
+            "Cargo.toml [workspace.metadata.lambda.watch.router] lacks {line}"
+        );
+    }
+}

@@ -12,7 +12,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub const TOKEN: &str = "test-token";
+pub const TOKEN: &str = "local-dev-token";
 /// Bearer token of a second client, `beta`.
 pub const OTHER_TOKEN: &str = "beta-token";
 pub const START: i64 = 1_795_000_000;

@@ -22,7 +22,7 @@ pub fn correlation_id(req: &Request) -> String {
         !s.is_empty()
             && s.len() <= 128
             && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+                .all(|c| c.is_ascii_alphanumeric() || "-_.:=+/".contains(c))
     };
     if let Some(id) = header_str(req, "x-correlation-id").filter(|s| sane(s)) {
         return id.to_string();
