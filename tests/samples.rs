@@ -183,8 +183,8 @@ fn cargo_lambda_watch_routes_match_the_route_table() {
     let manifest = read("Cargo.toml");
     for route in ROUTES {
         let line = format!(
-            "{{ method = \"{}\", path = \"{}\", function = \"{}\" }}",
-            route.method, route.path, route.function
+            "\"{}\" = [{{ method = \"{}\", function = \"{}\" }}]",
+            route.path, route.method, route.function
         );
         assert!(
             manifest.contains(&line),
