@@ -1,0 +1,180 @@
+//! The `local-api` binary as a user runs it: a real process driven over HTTP.
+
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "e2e-token";
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start(port: u16) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_local-api"))
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--token", TOKEN])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("local-api starts");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "local-api did not listen on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+async fn post(s: &Server, path: &str, body: Value) -> (u16, Value) {
+    let res = reqwest::Client::new()
+        .post(format!("{}{path}", s.base))
+        .bearer_auth(TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
+}
+
+async fn get(s: &Server, path: &str) -> (u16, Value) {
+    let res = reqwest::Client::new()
+        .get(format!("{}{path}", s.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
+}
+
+async fn last_code(s: &Server) -> String {
+    let (_, outbox) = get(s, "/_local/outbox").await;
+    let body = outbox.as_array().unwrap().last().unwrap()["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    body.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() >= 4 && w.chars().all(|c| c.is_ascii_digit()))
+        .last()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn send_read_outbox_and_verify_over_http() {
+    let s = start(free_port());
+    let (status, sent) = post(
+        &s,
+        "/contacts/1/verification-keys",
+        json!({ "channel": "Email" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{sent}");
+    let session = sent["generatedSessionId"].as_str().unwrap();
+    let (_, outbox) = get(&s, "/_local/outbox").await;
+    let mail = &outbox.as_array().unwrap()[0];
+    assert_eq!(
+        (mail["channel"].as_str(), mail["to"].as_str()),
+        (Some("email"), Some("ana@example.com"))
+    );
+    assert!(mail["subject"].as_str().is_some());
+    let code = last_code(&s).await;
+    let (_, verified) = post(
+        &s,
+        &format!("/contacts/1/verification-keys/{session}/{code}/verify"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(verified["keyStatus"], "Valid");
+
+    let (_, otp) = post(
+        &s,
+        "/verify/v1/otp/send-otp",
+        json!({ "recipient": "+971501234567", "content": "Code {}" }),
+    )
+    .await;
+    let id = otp["otp_id"].as_str().unwrap();
+    let code = last_code(&s).await;
+    let (status, approved) = post(
+        &s,
+        "/verify/v1/otp/verify-otp",
+        json!({ "otp_id": id, "otp_code": code }),
+    )
+    .await;
+    assert_eq!((status, approved), (200, json!({ "status": "APPROVED" })));
+
+    let res = reqwest::Client::new()
+        .delete(format!("{}/_local/outbox", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(get(&s, "/_local/outbox").await.1, json!([]));
+    assert_eq!(get(&s, "/nowhere").await.0, 404);
+    assert_eq!(get(&s, "/verify/v1/otp/send-otp").await.0, 405);
+    let res = reqwest::Client::new()
+        .post(format!("{}/verify/v1/otp/send-otp", s.base))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401, "the bearer token is required");
+}
+
+#[test]
+fn a_taken_port_is_refused_with_a_clear_message() {
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let out = Command::new(env!("CARGO_BIN_EXE_local-api"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("port taken") || stderr.contains("is the port taken"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unknown_flags_and_bad_contact_files_are_refused() {
+    let out = Command::new(env!("CARGO_BIN_EXE_local-api"))
+        .arg("--bogus")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown flag --bogus"));
+    let out = Command::new(env!("CARGO_BIN_EXE_local-api"))
+        .args(["--contacts", "/nonexistent.json"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read --contacts"));
+}

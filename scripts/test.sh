@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs the Python tools (moto, the direct7
+# client, pytest, cfn-lint, aws-sam-cli) into .venv, starts moto's server on a free
+# 127.0.0.1 port, runs every Rust test (unit, handler, emulator, end-to-end), drives the
+# local server with the published client, lints the SAM template, and stops what it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV="${OTP_VENV:-.venv}"
+LOGS="target/test-logs"
+mkdir -p "$LOGS"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+step() { printf '\n==> %s\n' "$*"; }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_for() { # url, what
+  for _ in $(seq 1 150); do
+    if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
+    sleep 0.2
+  done
+  echo "$2 did not come up at $1" >&2
+  return 1
+}
+
+step "Python tools into $VENV"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/requirements.txt
+
+step "moto server"
+moto_port=$(free_port)
+"$VENV/bin/python" -m moto.server -H 127.0.0.1 -p "$moto_port" >"$LOGS/moto.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$moto_port/moto-api/data.json" "moto"
+export OTP_TEST_AWS_ENDPOINT="http://127.0.0.1:$moto_port"
+
+step "Rust tests (dev profile, built once)"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast
+else
+  cargo test --workspace --no-fail-fast
+fi
+
+step "published client (direct7) against local-api"
+api_port=$(free_port)
+token="client-test-$(date +%s%N)"
+./target/debug/local-api --listen "127.0.0.1:$api_port" --token "$token" >"$LOGS/local-api.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$api_port/_local/outbox" "local-api"
+LOCAL_API_URL="http://127.0.0.1:$api_port" LOCAL_API_TOKEN="$token" \
+  "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/clients
+
+step "SAM template: cfn-lint and sam validate"
+"$VENV/bin/cfn-lint" template.yaml
+SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 "$VENV/bin/sam" validate --template template.yaml --region us-east-1
+
+step "all tests passed"
