@@ -132,8 +132,7 @@ impl Harness {
 /// The last run of 4+ letters/digits that looks like a code in a message.
 pub fn code_in(text: &str) -> String {
     text.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| w.len() >= 4 && w.chars().any(|c| c.is_ascii_digit()))
-        .next_back()
+        .rfind(|w| w.len() >= 4 && w.chars().any(|c| c.is_ascii_digit()))
         .unwrap_or_else(|| panic!("no code in {text:?}"))
         .to_string()
 }

@@ -81,8 +81,7 @@ async fn last_code(s: &Server) -> String {
         .unwrap()
         .to_string();
     body.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| w.len() >= 4 && w.chars().all(|c| c.is_ascii_digit()))
-        .last()
+        .rfind(|w| w.len() >= 4 && w.chars().all(|c| c.is_ascii_digit()))
         .unwrap()
         .to_string()
 }

@@ -69,11 +69,11 @@ pub struct Ctx {
 }
 
 /// Authenticates and negotiates the language; the first step of every handler.
-pub fn context(app: &App, req: &Request) -> Result<Ctx, Response<Body>> {
+pub fn context(app: &App, req: &Request) -> Result<Ctx, Box<Response<Body>>> {
     let language = http::language(req, &app.config.default_language);
     match http::bearer_client(app, req) {
         Some(client) => Ok(Ctx { client, language }),
-        None => Err(render(req, &language, Failure::Unauthorized)),
+        None => Err(Box::new(render(req, &language, Failure::Unauthorized))),
     }
 }
 
@@ -123,7 +123,7 @@ fn key_params(req: &Request, route: &str, ctx: &Ctx) -> Result<(String, String),
 async fn judge_key(app: &App, req: Request, route: &str, consume: bool) -> Response<Body> {
     let ctx = match context(app, &req) {
         Ok(ctx) => ctx,
-        Err(res) => return res,
+        Err(res) => return *res,
     };
     let result = match key_params(&req, route, &ctx) {
         Ok((session, key)) if consume => app.verify(&session, &key).await.map_err(Into::into),

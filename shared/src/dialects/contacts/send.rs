@@ -29,7 +29,7 @@ pub async fn handle_pending(app: &App, req: Request) -> Response<Body> {
 async fn run(app: &App, req: Request, route: &str, pending: bool) -> Response<Body> {
     let ctx = match context(app, &req) {
         Ok(ctx) => ctx,
-        Err(res) => return res,
+        Err(res) => return *res,
     };
     let mut lang = ctx.language.clone();
     match send(app, &req, route, pending, &ctx, &mut lang).await {
@@ -82,7 +82,8 @@ fn parse(req: &Request, pending: bool) -> Result<SendRequest, Failure> {
 
 /// The contact's address on `channel`, normalised, or the `subCode` of what is missing.
 fn destination(contact: &Contact, channel: Channel, pending: bool) -> Result<String, Failure> {
-    let (value, missing, normalise): (&Option<String>, &'static str, fn(&str) -> Option<String>) =
+    type Normalise = fn(&str) -> Option<String>;
+    let (value, missing, normalise): (&Option<String>, &'static str, Normalise) =
         match (channel, pending) {
             (Channel::Sms, false) => (&contact.phone, "ContactHasNoPhone", e164),
             (Channel::Email, false) => (&contact.email, "ContactHasNoEmail", email),
