@@ -90,7 +90,7 @@ async fn codes_expire_even_though_ttl_has_not_deleted_the_item() {
     .await;
     assert_eq!(res.json["keyStatus"], "Expired");
     assert!(
-        aws.raw_item(&"cv#acme#1#s-exp").await.is_some(),
+        aws.raw_item("cv#acme#1#s-exp").await.is_some(),
         "the record stays for late reads"
     );
 }
