@@ -39,7 +39,12 @@ impl Sender for SnsSms {
             .phone_number(&message.to)
             .message(&message.body)
             .message_attributes("AWS.SNS.SMS.SMSType", attribute("Transactional")?);
-        if let Some(id) = message.sender_id.as_ref().or(self.sender_id.as_ref()) {
+        // Numeric originators are not sender ids: SNS then uses the account's origination number.
+        let sender_id = [&message.sender_id, &self.sender_id]
+            .into_iter()
+            .flatten()
+            .find(|id| valid_sender_id(id));
+        if let Some(id) = sender_id {
             publish = publish.message_attributes("AWS.SNS.SMS.SenderID", attribute(id)?);
         }
         publish.send().await.map(|_| ()).map_err(|e| DeliveryError {
@@ -47,6 +52,13 @@ impl Sender for SnsSms {
             reason: aws_sdk_sns::error::DisplayErrorContext(e).to_string(),
         })
     }
+}
+
+/// SNS accepts 1–11 letters and digits, at least one letter, as a sender id.
+pub fn valid_sender_id(id: &str) -> bool {
+    (1..=11).contains(&id.len())
+        && id.chars().all(|c| c.is_ascii_alphanumeric())
+        && id.chars().any(|c| c.is_ascii_alphabetic())
 }
 
 /// Email through SES (subject, text and HTML bodies).
@@ -110,6 +122,20 @@ impl Sender for ByChannel {
         match message.channel {
             Channel::Sms => self.sms.send(message).await,
             Channel::Email => self.email.send(message).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_sender_id;
+
+    #[test]
+    fn only_alphanumeric_sender_ids_with_a_letter_reach_sns() {
+        assert!(valid_sender_id("SignOTP"));
+        assert!(valid_sender_id("ACME2"));
+        for bad in ["", "+971501234567", "12345", "ACME Bank", "TooLongSenderId"] {
+            assert!(!valid_sender_id(bad), "{bad}");
         }
     }
 }
