@@ -14,6 +14,14 @@ async fn send_otp(aws: &Aws, extra: Value) -> Reply {
     res
 }
 
+/// Sends an OTP and returns its id.
+async fn open(aws: &Aws, extra: Value) -> String {
+    send_otp(aws, extra).await.json["otp_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 async fn verify(aws: &Aws, id: &str, code: &str) -> Reply {
     call(
         &aws.app,
@@ -68,10 +76,7 @@ async fn send_reads_back_from_sns_verifies_and_reports() {
 #[tokio::test]
 async fn resend_delivers_a_new_code_and_the_old_one_dies() {
     let aws = Aws::new().await;
-    let id = send_otp(&aws, json!({ "retry_delay": 10 })).await.json["otp_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = open(&aws, json!({ "retry_delay": 10 })).await;
     let old = aws.last_code(&aws.phone).await;
     let early = call(
         &aws.app,
@@ -109,10 +114,7 @@ async fn resend_delivers_a_new_code_and_the_old_one_dies() {
 #[tokio::test]
 async fn expired_codes_fail_and_report_expired() {
     let aws = Aws::new().await;
-    let id = send_otp(&aws, json!({ "expiry": 60 })).await.json["otp_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = open(&aws, json!({ "expiry": 60 })).await;
     let code = aws.last_code(&aws.phone).await;
     aws.clock.advance(60);
     let res = verify(&aws, &id, &code).await;
@@ -135,10 +137,7 @@ async fn expired_codes_fail_and_report_expired() {
 #[tokio::test]
 async fn exhausted_attempts_report_failed() {
     let aws = Aws::new().await;
-    let id = send_otp(&aws, json!({})).await.json["otp_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = open(&aws, json!({})).await;
     let code = aws.last_code(&aws.phone).await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for _ in 0..5 {
@@ -155,10 +154,7 @@ async fn exhausted_attempts_report_failed() {
 #[tokio::test]
 async fn concurrent_right_verifications_approve_exactly_once() {
     let aws = Aws::new().await;
-    let id = send_otp(&aws, json!({})).await.json["otp_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = open(&aws, json!({})).await;
     let code = aws.last_code(&aws.phone).await;
     let handles: Vec<_> = (0..16)
         .map(|_| {
