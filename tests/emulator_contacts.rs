@@ -265,3 +265,45 @@ async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T
     }
     out
 }
+
+#[tokio::test]
+async fn send_budgets_are_counted_atomically_in_dynamodb_without_the_destination_in_clear() {
+    let mut aws = Aws::new().await;
+    std::sync::Arc::get_mut(&mut aws.app)
+        .unwrap()
+        .config
+        .destination_budget
+        .limit = 3;
+    let sends = (0..8).map(|i| {
+        let app = aws.app.clone();
+        tokio::spawn(async move {
+            call(
+                &app,
+                Req::post(
+                    SEND,
+                    json!({ "channel": "Sms", "sessionId": format!("b{i}") }),
+                ),
+            )
+            .await
+            .status
+        })
+    });
+    let statuses = futures_join(sends).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        3,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(aws.delivered_to(&aws.phone).await.len(), 3);
+    let dump = format!("{:?}", aws.scan().await);
+    assert!(dump.contains("rl#d#"), "a budget counter is stored");
+    assert!(
+        !dump.contains(&format!("rl#d#{}", aws.phone)) && !dump.contains("rl#d#+"),
+        "{dump}"
+    );
+}

@@ -439,3 +439,38 @@ async fn sessions_are_scoped_to_their_contact() {
     let res = h.call(Req::get(key_path(2, "mine", &h.last_code()))).await;
     assert_eq!(res.status, 404);
 }
+
+#[tokio::test]
+async fn each_destination_has_a_send_budget_per_window() {
+    let h = Harness::new();
+    for _ in 0..10 {
+        let res = h.call(Req::post(SEND, json!({ "channel": "Sms" }))).await;
+        assert_eq!(res.status, 200);
+    }
+    let res = h.call(Req::post(SEND, json!({ "channel": "Sms" }))).await;
+    assert_eq!(
+        (res.status, res.json["subCode"].as_str()),
+        (429, Some("DestinationRateLimited"))
+    );
+    let wait: i64 = res.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=3600).contains(&wait));
+    assert_eq!(
+        h.outbox.messages().len(),
+        10,
+        "the refused send delivered nothing"
+    );
+    let other = h.call(Req::post(SEND, json!({ "channel": "Email" }))).await;
+    assert_eq!(other.status, 200, "another destination has its own budget");
+    h.clock.advance(wait);
+    assert_eq!(
+        h.call(Req::post(SEND, json!({ "channel": "Sms" })))
+            .await
+            .status,
+        200,
+        "a new window"
+    );
+}

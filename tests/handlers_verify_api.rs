@@ -486,3 +486,47 @@ async fn unknown_ids_are_404_message_log_not_exists() {
     let res = verify(&h, "6f1e2b3c-0000-4000-8000-000000000000", "123456").await;
     assert_eq!(res.status, 404);
 }
+
+#[tokio::test]
+async fn each_client_has_a_send_budget_per_window() {
+    let mut h = Harness::new();
+    h.app.config.client_budget.limit = 3;
+    for i in 0..3 {
+        send(&h, json!({ "recipient": format!("+97150123456{i}") })).await;
+    }
+    let res = send(&h, json!({ "recipient": "+971501234569" })).await;
+    assert_eq!(
+        (res.status, res.json["detail"]["code"].as_str()),
+        (429, Some("TOO_MANY_REQUESTS"))
+    );
+    assert!(res.headers.contains_key("retry-after"));
+    let other = h
+        .call(
+            Req::post(SEND, json!({ "recipient": "+971501234569" })).header(
+                "authorization",
+                &format!("Bearer {}", otp_tests::OTHER_TOKEN),
+            ),
+        )
+        .await;
+    assert_eq!(other.status, 200, "another client has its own budget");
+}
+
+#[tokio::test]
+async fn resends_are_charged_to_the_destination_budget() {
+    let mut h = Harness::new();
+    h.app.config.destination_budget.limit = 2;
+    let id = open(
+        &h,
+        json!({ "recipient": "+971501234567", "retry_delay": 0 }),
+    )
+    .await;
+    assert_eq!(
+        h.call(Req::post(RESEND, json!({ "otp_id": id })))
+            .await
+            .status,
+        200
+    );
+    let res = h.call(Req::post(RESEND, json!({ "otp_id": id }))).await;
+    assert_eq!(res.status, 429);
+    assert_eq!(h.outbox.messages().len(), 2);
+}

@@ -39,6 +39,7 @@ fn expected(file: &str) -> &'static [u16] {
 async fn seeded() -> Harness {
     let h = Harness::new();
     let session = |key: &str, destination: &str| NewSession {
+        client: "acme".into(),
         key: key.into(),
         channel: Channel::Sms,
         destination: destination.into(),

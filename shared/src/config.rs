@@ -1,6 +1,6 @@
 //! Configuration from the environment; every error names its variable.
 
-use crate::domain::{Alphabet, Pepper, Policy};
+use crate::domain::{Alphabet, Pepper, Policy, SendBudget};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -73,6 +73,10 @@ pub struct Config {
     pub default_language: String,
     /// Limits of sessions whose API does not set its own.
     pub policy: Policy,
+    /// Sends allowed per destination (phone/email) per window.
+    pub destination_budget: SendBudget,
+    /// Sends allowed per API client per window.
+    pub client_budget: SendBudget,
     pub sms_sender_id: Option<String>,
     pub email_from: Option<String>,
     pub sessions_table: Option<String>,
@@ -109,6 +113,9 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("OTP_MAX_SENDS", "5"),
     ("OTP_RESEND_COOLDOWN_SECONDS", "30"),
     ("OTP_RETENTION_SECONDS", "86400"),
+    ("OTP_DESTINATION_SENDS_PER_WINDOW", "10"),
+    ("OTP_CLIENT_SENDS_PER_WINDOW", "10000"),
+    ("OTP_RATE_WINDOW_SECONDS", "3600"),
 ];
 
 impl Config {
@@ -149,7 +156,16 @@ impl Config {
                 reason: format!("supported: {}", crate::domain::i18n::SUPPORTED.join(", ")),
             });
         }
+        let window_secs = number("OTP_RATE_WINDOW_SECONDS", 3_600, 60..=86_400)?;
         Ok(Config {
+            destination_budget: SendBudget {
+                limit: number("OTP_DESTINATION_SENDS_PER_WINDOW", 10, 1..=10_000)?,
+                window_secs,
+            },
+            client_budget: SendBudget {
+                limit: number("OTP_CLIENT_SENDS_PER_WINDOW", 10_000, 1..=100_000_000)?,
+                window_secs,
+            },
             pepper,
             tokens,
             default_language,

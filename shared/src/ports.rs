@@ -28,6 +28,14 @@ pub trait SessionStore: Send + Sync {
     async fn get(&self, key: &str) -> Result<Option<Session>, StoreError>;
     /// Applies `transition` atomically if its condition holds.
     async fn apply(&self, key: &str, transition: &Transition) -> Result<Applied, StoreError>;
+    /// Takes one send from the counter `key` if it is below `limit`; `Ok(false)` when spent.
+    /// The counter may be deleted after `purge_at`.
+    async fn take_budget(
+        &self,
+        key: &str,
+        limit: u32,
+        purge_at: Timestamp,
+    ) -> Result<bool, StoreError>;
 }
 
 /// A contact of the contact-verification family.

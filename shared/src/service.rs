@@ -4,7 +4,8 @@ use crate::app::App;
 use crate::domain::code::RandomnessError;
 use crate::domain::destination::mask;
 use crate::domain::{
-    Channel, Code, CodeHash, Policy, ResendRefusal, Session, State, Status, Template, Transition,
+    Channel, Code, CodeHash, LimitScope, Policy, ResendRefusal, Session, State, Status, Template,
+    Transition,
 };
 use crate::ports::{Applied, DeliveryError, Message, StoreError};
 use std::collections::BTreeMap;
@@ -15,6 +16,11 @@ pub enum ServiceError {
     NotFound,
     #[error("resend refused: {0:?}")]
     ResendRefused(ResendRefusal),
+    #[error("send budget of the {scope:?} spent")]
+    RateLimited {
+        scope: LimitScope,
+        retry_after_secs: u32,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -26,6 +32,8 @@ pub enum ServiceError {
 /// What a caller asks to send.
 #[derive(Clone, Debug)]
 pub struct NewSession {
+    /// The API client asking (its send budget is charged).
+    pub client: String,
     pub key: String,
     pub channel: Channel,
     pub destination: String,
@@ -58,6 +66,8 @@ impl App {
     /// and delivers it. Round trips: one `PutItem` (existing session: plus a resend's two).
     pub async fn send(&self, new: NewSession) -> Result<Session, ServiceError> {
         let now = self.clock.now();
+        self.spend_budgets(&new.client, &new.destination, now)
+            .await?;
         let code = Code::generate(new.policy.code_length.into(), new.policy.alphabet)?;
         let code_hash = self.hash(&new.key, code.expose());
         let mut extra = new.extra;
@@ -91,14 +101,60 @@ impl App {
             Some((new.channel, new.destination)),
             true,
             Some(&session.template),
+            None,
         )
         .await
     }
 
+    /// Charges one send to the destination's and the client's budgets (one `UpdateItem` each).
+    async fn spend_budgets(
+        &self,
+        client: &str,
+        destination: &str,
+        now: i64,
+    ) -> Result<(), ServiceError> {
+        // Counter keys hold a keyed hash of the destination, never the number or address.
+        let destination_id = &self.config.pepper.hash("budget", destination).to_hex()[..32];
+        let budgets = [
+            (
+                LimitScope::Destination,
+                self.config.destination_budget,
+                format!("d#{destination_id}"),
+            ),
+            (
+                LimitScope::Client,
+                self.config.client_budget,
+                format!("c#{client}"),
+            ),
+        ];
+        for (scope, budget, id) in budgets {
+            let window = budget.window(&id, now);
+            let purge_at = window.resets_at + i64::from(budget.window_secs);
+            if !self
+                .sessions
+                .take_budget(&window.key, budget.limit, purge_at)
+                .await?
+            {
+                let retry_after_secs = u32::try_from(window.resets_at - now).unwrap_or(u32::MAX);
+                return Err(ServiceError::RateLimited {
+                    scope,
+                    retry_after_secs,
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// A fresh code on an existing session; the previous code dies.
-    /// Round trips: one `GetItem` and one `UpdateItem`.
-    pub async fn resend(&self, key: &str, allow_expired: bool) -> Result<Session, ServiceError> {
-        self.reissue(key, None, allow_expired, None).await
+    /// Round trips: one `GetItem` and one `UpdateItem` (plus the two budget counters).
+    pub async fn resend(
+        &self,
+        client: &str,
+        key: &str,
+        allow_expired: bool,
+    ) -> Result<Session, ServiceError> {
+        self.reissue(key, None, allow_expired, None, Some(client))
+            .await
     }
 
     async fn reissue(
@@ -107,6 +163,7 @@ impl App {
         to: Option<(Channel, String)>,
         allow_expired: bool,
         template: Option<&Template>,
+        charge_client: Option<&str>,
     ) -> Result<Session, ServiceError> {
         let now = self.clock.now();
         // The read gives the code's shape (part of the session's policy) and refuses early
@@ -120,6 +177,9 @@ impl App {
             return Err(ServiceError::ResendRefused(refusal));
         }
         let (channel, destination) = to.unwrap_or((current.channel, current.destination));
+        if let Some(client) = charge_client {
+            self.spend_budgets(client, &destination, now).await?;
+        }
         let code = Code::generate(current.policy.code_length.into(), current.policy.alphabet)?;
         let transition = Transition::Reissue {
             code_hash: self.hash(key, code.expose()),

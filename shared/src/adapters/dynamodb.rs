@@ -103,6 +103,33 @@ impl SessionStore for DynamoSessions {
             Err(e) => Err(unavailable(e)),
         }
     }
+    /// `SET sends = if_not_exists(sends, 0) + 1` while below the limit: one `UpdateItem`.
+    async fn take_budget(&self, key: &str, limit: u32, purge_at: i64) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(KEY, AttributeValue::S(key.to_string()))
+            .update_expression("SET #n = if_not_exists(#n, :zero) + :one, #purge = :purge")
+            .condition_expression("attribute_not_exists(#n) OR #n < :limit")
+            .expression_attribute_names("#n", "sends")
+            .expression_attribute_names("#purge", TTL)
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":limit", AttributeValue::N(limit.to_string()))
+            .expression_attribute_values(":purge", AttributeValue::N(purge_at.to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
 }
 
 /// One `UpdateItem`: the mirror of `Transition::allows` / `Transition::apply`.

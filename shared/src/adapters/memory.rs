@@ -11,6 +11,7 @@ use std::sync::Mutex;
 #[derive(Default)]
 pub struct MemoryStore {
     sessions: Mutex<HashMap<String, Session>>,
+    budgets: Mutex<HashMap<String, u32>>,
 }
 
 impl MemoryStore {
@@ -54,6 +55,24 @@ impl SessionStore for MemoryStore {
             }
             other => Ok(Applied::No(other.map(|s| s.clone()))),
         }
+    }
+
+    async fn take_budget(
+        &self,
+        key: &str,
+        limit: u32,
+        _purge_at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut budgets = self
+            .budgets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let used = budgets.entry(key.to_string()).or_insert(0);
+        if *used >= limit {
+            return Ok(false);
+        }
+        *used += 1;
+        Ok(true)
     }
 }
 

@@ -102,6 +102,7 @@ pub enum Text {
     AttemptsExhausted,
     Expired,
     DeliveryFailed,
+    RateLimited,
     Unavailable,
 }
 
@@ -135,6 +136,8 @@ impl Text {
             (Text::Expired, true) => "El código ha caducado",
             (Text::DeliveryFailed, false) => "The code could not be delivered",
             (Text::DeliveryFailed, true) => "No se pudo entregar el código",
+            (Text::RateLimited, false) => "Too many codes requested; try again later",
+            (Text::RateLimited, true) => "Se solicitaron demasiados códigos; inténtalo más tarde",
             (Text::Unavailable, false) => "The service is temporarily unavailable",
             (Text::Unavailable, true) => "El servicio no está disponible temporalmente",
         }

@@ -3,8 +3,10 @@
 pub mod code;
 pub mod destination;
 pub mod i18n;
+pub mod limits;
 pub mod session;
 
 pub use code::{Alphabet, Code, CodeHash, Pepper};
 pub use destination::Channel;
+pub use limits::{LimitScope, SendBudget};
 pub use session::{Policy, ResendRefusal, Session, State, Status, Template, Timestamp, Transition};

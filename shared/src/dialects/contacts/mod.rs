@@ -6,7 +6,7 @@ pub mod verify;
 
 use crate::app::App;
 use crate::domain::i18n::Text;
-use crate::domain::ResendRefusal;
+use crate::domain::{LimitScope, ResendRefusal};
 use crate::http::{self, fields::FieldError, BodyError};
 use crate::service::{Outcome, ServiceError};
 use lambda_http::http::{HeaderValue, StatusCode};
@@ -223,6 +223,17 @@ pub fn render(req: &Request, lang: &str, failure: Failure) -> Response<Body> {
                 None,
             ),
         },
+        Failure::Service(ServiceError::RateLimited {
+            scope,
+            retry_after_secs,
+        }) => {
+            retry_after = Some(retry_after_secs);
+            let sub = match scope {
+                LimitScope::Destination => "DestinationRateLimited",
+                LimitScope::Client => "ClientRateLimited",
+            };
+            (429, "TooManyRequests", sub.into(), Text::RateLimited, None)
+        }
         Failure::Service(ServiceError::Delivery(e)) => {
             tracing::warn!(error = %e, "delivery failed");
             (

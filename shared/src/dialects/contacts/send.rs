@@ -135,6 +135,7 @@ async fn send(
         extra.insert("pending".into(), "true".into());
     }
     app.send(NewSession {
+        client: ctx.client.clone(),
         key: session_key(&ctx.client, contact_id, &session_id),
         channel: body.channel,
         destination,

@@ -7,7 +7,7 @@ pub mod send;
 pub mod verify;
 
 use crate::app::App;
-use crate::domain::ResendRefusal;
+use crate::domain::{LimitScope, ResendRefusal};
 use crate::http::{self, fields::FieldError, fields::Problem, BodyError};
 use crate::service::ServiceError;
 use lambda_http::http::{HeaderValue, StatusCode};
@@ -143,6 +143,23 @@ pub fn render(failure: Failure) -> Response<Body> {
                 "Resend Failed. Maximum verification attempts reached.",
             ),
         },
+        Failure::Service(ServiceError::RateLimited {
+            scope,
+            retry_after_secs,
+        }) => {
+            let whom = match scope {
+                LimitScope::Destination => "this recipient",
+                LimitScope::Client => "this account",
+            };
+            let mut res = detail(
+                429,
+                "TOO_MANY_REQUESTS",
+                &format!("Too many OTP requests for {whom}; retry later"),
+            );
+            res.headers_mut()
+                .insert("retry-after", HeaderValue::from(retry_after_secs));
+            res
+        }
         Failure::Service(ServiceError::Delivery(e)) => {
             tracing::warn!(error = %e, "delivery failed");
             detail(

@@ -40,7 +40,9 @@ async fn resend(app: &App, req: &Request) -> Result<serde_json::Value, Failure> 
     let Some(id) = id.filter(|_| f.errors.is_empty()) else {
         return Err(body_errors(f.errors));
     };
-    let session = app.resend(&session_key(&client, &id), false).await?;
+    let session = app
+        .resend(&client, &session_key(&client, &id), false)
+        .await?;
     Ok(json!({
         "otp_id": id,
         "status": "OPEN",

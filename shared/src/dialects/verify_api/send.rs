@@ -172,6 +172,7 @@ async fn send(app: &App, req: &Request) -> Result<serde_json::Value, Failure> {
     }
     let session = app
         .send(NewSession {
+            client: client.clone(),
             key: session_key(&client, &otp_id),
             channel: Channel::Sms,
             destination: body.recipient,
