@@ -29,6 +29,8 @@ impl App {
     /// AWS client (`AWS_ENDPOINT_URL` points them all at an emulator).
     pub async fn from_env(needs: Needs) -> Result<App, ConfigError> {
         let config = Config::from_env()?;
+        // Fail on missing AWS settings before any network call (credentials, region).
+        config.check_aws(needs)?;
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         Self::with_aws(config, &sdk, needs)
     }

@@ -189,6 +189,18 @@ impl Config {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
+    /// Checks that the variables the AWS adapters of `needs` read are set.
+    pub fn check_aws(&self, needs: crate::app::Needs) -> Result<(), ConfigError> {
+        Self::require(&self.sessions_table, "OTP_SESSIONS_TABLE")?;
+        if needs.contacts {
+            Self::require(&self.contacts_table, "OTP_CONTACTS_TABLE")?;
+        }
+        if needs.email {
+            Self::require(&self.email_from, "OTP_EMAIL_FROM")?;
+        }
+        Ok(())
+    }
+
     /// `var`'s value or a startup error naming it.
     pub fn require<'a>(
         value: &'a Option<String>,

@@ -7,6 +7,7 @@ use crate::routes::Endpoint;
 use lambda_http::{service_fn, Body, Request, Response};
 use std::future::Future;
 use std::time::Instant;
+use tracing::Instrument;
 
 /// Tags the request with its correlation id, runs it, logs one line (never the path: it may hold a code).
 pub async fn observe<F, Fut>(function: &str, mut req: Request, run: F) -> Response<Body>
@@ -18,10 +19,11 @@ where
     let id = correlation_id(&req);
     let method = req.method().to_string();
     req.extensions_mut().insert(CorrelationId(id.clone()));
-    let res = run(req).await;
+    // Every log line of the request carries its correlation id.
+    let span = tracing::info_span!("request", correlation_id = %id, function);
+    let res = run(req).instrument(span.clone()).await;
+    let _entered = span.enter();
     tracing::info!(
-        correlation_id = %id,
-        function,
         method,
         status = res.status().as_u16(),
         elapsed_ms = started.elapsed().as_millis() as u64,

@@ -106,7 +106,7 @@ async fn send(
 ) -> Result<Option<String>, Failure> {
     let contact_id = contact_id(req, route)?;
     let body = parse(req, pending)?;
-    if i18n::template(&body.template_key, "en").is_none() {
+    if !i18n::TEMPLATE_KEYS.contains(&body.template_key.as_str()) {
         return Err(Failure::UnknownTemplate);
     }
     let contact = app

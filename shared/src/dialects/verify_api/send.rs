@@ -28,6 +28,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 /// A send-otp body, checked.
 struct SendOtp {
     recipient: String,
+    language: String,
     originator: Option<String>,
     template: Template,
     policy: Policy,
@@ -145,6 +146,7 @@ fn parse(app: &App, req: &Request) -> Result<SendOtp, Failure> {
     }
     Ok(SendOtp {
         recipient: recipient.unwrap_or_default(),
+        language: lang,
         originator: originator.or_else(|| app.config.sms_sender_id.clone()),
         template: Template {
             subject: None,
@@ -177,7 +179,7 @@ async fn send(app: &App, req: &Request) -> Result<serde_json::Value, Failure> {
             channel: Channel::Sms,
             destination: body.recipient,
             policy: body.policy,
-            language: http::language(req, &app.config.default_language),
+            language: body.language,
             template: body.template,
             sender_id: body.originator,
             extra: body.extra,
