@@ -234,8 +234,8 @@ pub fn render(req: &Request, lang: &str, failure: Failure) -> Response<Body> {
             };
             (429, "TooManyRequests", sub.into(), Text::RateLimited, None)
         }
-        Failure::Service(ServiceError::Delivery(e)) => {
-            tracing::warn!(error = %e, "delivery failed");
+        Failure::Service(ServiceError::Delivery(_)) => {
+            // Logged where it happened (service::deliver), with the masked destination.
             (
                 502,
                 "BadGateway",

@@ -160,8 +160,8 @@ pub fn render(failure: Failure) -> Response<Body> {
                 .insert("retry-after", HeaderValue::from(retry_after_secs));
             res
         }
-        Failure::Service(ServiceError::Delivery(e)) => {
-            tracing::warn!(error = %e, "delivery failed");
+        Failure::Service(ServiceError::Delivery(_)) => {
+            // Logged where it happened (service::deliver), with the masked destination.
             detail(
                 502,
                 "DELIVERY_FAILED",

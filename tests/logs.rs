@@ -1,0 +1,102 @@
+//! What the service logs never holds a code, a token, the pepper or a full destination.
+
+use otp_core::adapters::outbox::NoDelivery;
+use otp_tests::{Harness, Req, TOKEN};
+use serde_json::json;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn logs_hold_no_secrets_and_only_masked_destinations() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let h = Harness::new();
+    let sent = h
+        .call(Req::post(
+            "/contacts/1/verification-keys",
+            json!({ "channel": "Sms" }),
+        ))
+        .await;
+    let session = sent.json["generatedSessionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let code = h.last_code();
+    let wrong: String = code
+        .chars()
+        .map(|c| if c == '0' { '1' } else { '0' })
+        .collect();
+    let path = |k: &str| format!("/contacts/1/verification-keys/{session}/{k}");
+    h.call(Req::get(path(&wrong))).await;
+    h.call(Req::post(path(&code) + "/verify", json!({}))).await;
+    h.call(Req::post(
+        "/contacts/1/verification-keys",
+        json!({ "channel": "Email" }),
+    ))
+    .await;
+    let mail_code = h.last_code();
+    h.call(Req::post(
+        "/verify/v1/otp/send-otp",
+        json!({ "recipient": "+971501234567" }),
+    ))
+    .await;
+    let otp_code = h.last_code();
+    let failing = Harness::with_sender(Arc::new(NoDelivery));
+    failing
+        .call(Req::post(
+            "/verify/v1/otp/send-otp",
+            json!({ "recipient": "+971509999999" }),
+        ))
+        .await;
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.matches("correlation_id=").count() >= 6,
+        "one line per request:\n{logs}"
+    );
+    assert!(
+        logs.contains("+155******01") && logs.contains("a***@example.com"),
+        "masked destinations:\n{logs}"
+    );
+    for secret in [
+        code.as_str(),
+        mail_code.as_str(),
+        otp_code.as_str(),
+        wrong.as_str(),
+        TOKEN,
+        "test-pepper",
+    ] {
+        assert!(!logs.contains(secret), "`{secret}` in the logs:\n{logs}");
+    }
+    for destination in [
+        "+15555550101",
+        "ana@example.com",
+        "+971501234567",
+        "+971509999999",
+    ] {
+        assert!(
+            !logs.contains(destination),
+            "`{destination}` in the logs:\n{logs}"
+        );
+    }
+}
