@@ -117,6 +117,25 @@ fn every_route_has_a_function_package_and_a_sample_event() {
 }
 
 #[test]
+fn every_function_links_only_the_adapters_it_needs() {
+    for route in ROUTES {
+        let needs = route.endpoint.needs();
+        let wiring = match (needs.contacts, needs.sms, needs.email) {
+            (false, false, false) => "App::sessions_only",
+            (false, true, false) => "App::sessions_and_sms",
+            (true, true, true) => "App::contacts_and_delivery",
+            other => panic!("no wiring for {other:?}"),
+        };
+        let main = read(&format!("functions/{}/src/main.rs", route.function));
+        assert!(
+            main.contains(wiring),
+            "functions/{}/src/main.rs must use {wiring}",
+            route.function
+        );
+    }
+}
+
+#[test]
 fn the_sam_template_serves_exactly_the_route_table() {
     let template = read("template.yaml");
     let blocks: Vec<&str> = template

@@ -1,7 +1,7 @@
 //! Running a handler: once per cold start in Lambda, per request in the local server;
 //! one structured log line per request.
 
-use crate::app::App;
+use crate::app::{App, Wiring};
 use crate::http::{correlation_id, CorrelationId};
 use crate::routes::Endpoint;
 use lambda_http::{service_fn, Body, Request, Response};
@@ -32,14 +32,18 @@ where
     res
 }
 
-/// `main` of every function: telemetry, `App` once, then serve `handler` forever.
-pub async fn serve<H, Fut>(endpoint: Endpoint, handler: H) -> Result<(), lambda_http::Error>
+/// `main` of every function: telemetry, `App` once (wired by `wire`), then serve `handler` forever.
+pub async fn serve<H, Fut>(
+    endpoint: Endpoint,
+    wire: Wiring,
+    handler: H,
+) -> Result<(), lambda_http::Error>
 where
     H: Fn(&'static App, Request) -> Fut + Copy + Send + Sync + 'static,
     Fut: Future<Output = Response<Body>> + Send,
 {
     lambda_http::tracing::init_default_subscriber();
-    let app = App::from_env(endpoint.needs())
+    let app = App::from_env(endpoint.needs(), wire)
         .await
         .inspect_err(|e| tracing::error!(error = %e, "configuration"))?;
     // Lives as long as the process: shared by every invocation.

@@ -1,9 +1,14 @@
 //! Lambda function `otp-report`: see `otp_core::routes::ROUTES` for its route.
 
 use otp_core::dialects::verify_api;
-use otp_core::{runtime, Endpoint};
+use otp_core::{runtime, App, Endpoint};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    runtime::serve(Endpoint::OtpReport, verify_api::report::handle).await
+    runtime::serve(
+        Endpoint::OtpReport,
+        App::sessions_only,
+        verify_api::report::handle,
+    )
+    .await
 }

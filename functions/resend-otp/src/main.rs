@@ -1,9 +1,14 @@
 //! Lambda function `resend-otp`: see `otp_core::routes::ROUTES` for its route.
 
 use otp_core::dialects::verify_api;
-use otp_core::{runtime, Endpoint};
+use otp_core::{runtime, App, Endpoint};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    runtime::serve(Endpoint::ResendOtp, verify_api::resend::handle).await
+    runtime::serve(
+        Endpoint::ResendOtp,
+        App::sessions_and_sms,
+        verify_api::resend::handle,
+    )
+    .await
 }

@@ -1,9 +1,14 @@
 //! Lambda function `send-verification-key`: see `otp_core::routes::ROUTES` for its route.
 
 use otp_core::dialects::contacts;
-use otp_core::{runtime, Endpoint};
+use otp_core::{runtime, App, Endpoint};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    runtime::serve(Endpoint::SendVerificationKey, contacts::send::handle).await
+    runtime::serve(
+        Endpoint::SendVerificationKey,
+        App::contacts_and_delivery,
+        contacts::send::handle,
+    )
+    .await
 }
