@@ -20,7 +20,7 @@ step() { printf '\n==> %s\n' "$*"; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_for() { # url, what
   for _ in $(seq 1 150); do
-    if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
+    if python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "$1" 2>/dev/null; then return 0; fi
     sleep 0.2
   done
   echo "$2 did not come up at $1" >&2
