@@ -65,6 +65,14 @@ impl Tokens {
     }
 }
 
+/// The Verify API's own defaults (its documentation: 600 s, 60 s, 5 resends).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VerifyDefaults {
+    pub expiry_secs: u32,
+    pub retry_delay_secs: u32,
+    pub retry_count: u32,
+}
+
 /// Everything the use cases and dialects need to know.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -77,6 +85,8 @@ pub struct Config {
     pub destination_budget: SendBudget,
     /// Sends allowed per API client per window.
     pub client_budget: SendBudget,
+    /// Verify API defaults for requests that leave `expiry`, `retry_delay`, `retry_count` out.
+    pub verify_defaults: VerifyDefaults,
     pub sms_sender_id: Option<String>,
     pub email_from: Option<String>,
     pub sessions_table: Option<String>,
@@ -116,6 +126,9 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("OTP_DESTINATION_SENDS_PER_WINDOW", "10"),
     ("OTP_CLIENT_SENDS_PER_WINDOW", "10000"),
     ("OTP_RATE_WINDOW_SECONDS", "3600"),
+    ("OTP_VERIFY_EXPIRY_SECONDS", "600"),
+    ("OTP_VERIFY_RETRY_DELAY_SECONDS", "60"),
+    ("OTP_VERIFY_RETRY_COUNT", "5"),
 ];
 
 impl Config {
@@ -158,6 +171,11 @@ impl Config {
         }
         let window_secs = number("OTP_RATE_WINDOW_SECONDS", 3_600, 60..=86_400)?;
         Ok(Config {
+            verify_defaults: VerifyDefaults {
+                expiry_secs: number("OTP_VERIFY_EXPIRY_SECONDS", 600, 30..=86_400)?,
+                retry_delay_secs: number("OTP_VERIFY_RETRY_DELAY_SECONDS", 60, 0..=3_600)?,
+                retry_count: number("OTP_VERIFY_RETRY_COUNT", 5, 0..=20)?,
+            },
             destination_budget: SendBudget {
                 limit: number("OTP_DESTINATION_SENDS_PER_WINDOW", 10, 1..=10_000)?,
                 window_secs,

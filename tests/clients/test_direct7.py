@@ -4,6 +4,7 @@ scripts/test.sh starts `local-api` and sets LOCAL_API_URL and LOCAL_API_TOKEN.
 """
 
 import os
+import time
 
 import pytest
 import requests
@@ -55,10 +56,20 @@ def test_template_id_form(client):
     assert sent["status"] == "OPEN"
 
 
-def test_resend_is_refused_inside_the_retry_delay(client):
+def test_resend_waits_for_the_retry_delay_then_sends_a_new_code(client):
+    # scripts/test.sh starts local-api with OTP_VERIFY_RETRY_DELAY_SECONDS=2.
     sent = client.verify.send_otp(originator="SignOTP", recipient="+971501234570", content="Code {}")
-    with pytest.raises(BadRequest, match="Frequent resend request, resend request need minimum 60 seconds delay"):
+    first = last_code("+971501234570")
+    with pytest.raises(BadRequest, match="Frequent resend request, resend request need minimum 2 seconds delay"):
         client.verify.resend_otp(sent["otp_id"])
+    time.sleep(2.1)
+    resent = client.verify.resend_otp(sent["otp_id"])
+    assert resent == {"otp_id": sent["otp_id"], "status": "OPEN", "expiry": 600, "resend_count": 1}
+    second = last_code("+971501234570")
+    if second != first:
+        with pytest.raises(BadRequest, match="INVALID_OTP_CODE"):
+            client.verify.verify_otp(otp_id=sent["otp_id"], otp_code=first)
+    assert client.verify.verify_otp(otp_id=sent["otp_id"], otp_code=second) == {"status": "APPROVED"}
 
 
 def test_wrong_code_raises_bad_request(client):

@@ -12,10 +12,6 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use std::collections::BTreeMap;
 
-/// The API's own defaults (its documentation): expiry 600 s, 60 s between resends, 5 resends.
-const DEFAULT_EXPIRY: u64 = 600;
-const DEFAULT_RETRY_DELAY: u64 = 60;
-const DEFAULT_RETRY_COUNT: u64 = 5;
 const MAX_CONTENT_CHARS: usize = 640;
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
@@ -144,6 +140,7 @@ fn parse(app: &App, req: &Request) -> Result<SendOtp, Failure> {
             extra.insert(k.to_string(), v);
         }
     }
+    let defaults = app.config.verify_defaults;
     Ok(SendOtp {
         recipient: recipient.unwrap_or_default(),
         language: lang,
@@ -154,9 +151,9 @@ fn parse(app: &App, req: &Request) -> Result<SendOtp, Failure> {
             html: None,
         },
         policy: Policy {
-            validity_secs: expiry.unwrap_or(DEFAULT_EXPIRY) as u32,
-            resend_cooldown_secs: retry_delay.unwrap_or(DEFAULT_RETRY_DELAY) as u32,
-            max_sends: retry_count.unwrap_or(DEFAULT_RETRY_COUNT) as u32 + 1,
+            validity_secs: expiry.map_or(defaults.expiry_secs, |v| v as u32),
+            resend_cooldown_secs: retry_delay.map_or(defaults.retry_delay_secs, |v| v as u32),
+            max_sends: retry_count.map_or(defaults.retry_count, |v| v as u32) + 1,
             code_length: code_length.unwrap_or(u64::from(app.config.policy.code_length)) as u8,
             alphabet: alphabet.unwrap_or(Alphabet::Numeric),
             ..app.config.policy
