@@ -4,8 +4,7 @@
 use crate::domain::{Alphabet, Channel, CodeHash, Policy, Session, State, Template, Transition};
 use crate::ports::{Applied, Contact, ContactDirectory, SessionStore, StoreError};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use aws_sdk_dynamodb::Client;
@@ -38,6 +37,23 @@ fn unavailable<E: std::error::Error + 'static, R: std::fmt::Debug>(
     StoreError::Unavailable(DisplayErrorContext(e).to_string())
 }
 
+/// `Ok(true)` when a conditional write happened, `Ok(false)` when its condition failed.
+fn written<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<bool, StoreError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(SdkError::ServiceError(e))
+            if e.err().code() == Some("ConditionalCheckFailedException") =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(unavailable(e)),
+    }
+}
+
 #[async_trait]
 impl SessionStore for DynamoSessions {
     async fn create(&self, session: &Session) -> Result<bool, StoreError> {
@@ -50,15 +66,7 @@ impl SessionStore for DynamoSessions {
             .expression_attribute_names("#pk", KEY)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        written(result)
     }
 
     async fn get(&self, key: &str) -> Result<Option<Session>, StoreError> {
@@ -120,15 +128,7 @@ impl SessionStore for DynamoSessions {
             .expression_attribute_values(":purge", AttributeValue::N(purge_at.to_string()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        written(result)
     }
 }
 
