@@ -33,7 +33,7 @@ step "Python tools into $VENV"
 
 step "moto server"
 moto_port=$(free_port)
-"$VENV/bin/python" -m moto.server -H 127.0.0.1 -p "$moto_port" >"$LOGS/moto.log" 2>&1 &
+"$VENV/bin/python" tests/moto_server.py "$moto_port" >"$LOGS/moto.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$moto_port/moto-api/data.json" "moto"
 export OTP_TEST_AWS_ENDPOINT="http://127.0.0.1:$moto_port"
@@ -54,6 +54,36 @@ pids+=($!)
 wait_for "http://127.0.0.1:$api_port/_local/outbox" "local-api"
 LOCAL_API_URL="http://127.0.0.1:$api_port" LOCAL_API_TOKEN="$token" \
   "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/clients
+
+step "every function under cargo-lambda's runtime emulator, against moto"
+export PATH="$(cd "$VENV/bin" && pwd):$PATH"  # cargo-lambda comes from PyPI into the venv
+(
+  export AWS_ENDPOINT_URL="$OTP_TEST_AWS_ENDPOINT" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
+    AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 \
+    OTP_PEPPER="$(python3 -c 'import secrets; print(secrets.token_hex(32))')" \
+    OTP_API_TOKENS="local:$(printf %s local-dev-token | sha256sum | cut -d' ' -f1)" \
+    OTP_SESSIONS_TABLE=lambda-sessions OTP_CONTACTS_TABLE=lambda-contacts OTP_EMAIL_FROM=otp@example.com
+  "$VENV/bin/python" - <<'PY'
+import boto3
+db = boto3.client("dynamodb")
+for name, key, kind in (("lambda-sessions", "pk", "S"), ("lambda-contacts", "contactId", "N")):
+    db.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                    AttributeDefinitions=[{"AttributeName": key, "AttributeType": kind}],
+                    KeySchema=[{"AttributeName": key, "KeyType": "HASH"}])
+boto3.client("ses").verify_email_identity(EmailAddress="otp@example.com")
+PY
+  runtime_port=$(free_port)
+  cargo lambda watch -A 127.0.0.1 -P "$runtime_port" >"$LOGS/cargo-lambda.log" 2>&1 &
+  watch_pid=$!
+  trap 'kill $watch_pid 2>/dev/null || true' EXIT
+  up=""
+  for _ in $(seq 1 300); do
+    if python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$runtime_port" 2>/dev/null; then up=1; break; fi
+    sleep 0.2
+  done
+  [ -n "$up" ] || { echo "cargo lambda watch did not start:" >&2; cat "$LOGS/cargo-lambda.log" >&2; exit 1; }
+  LAMBDA_RUNTIME_URL="http://127.0.0.1:$runtime_port" "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/lambda
+)
 
 step "SAM template: cfn-lint and sam validate"
 "$VENV/bin/cfn-lint" template.yaml
