@@ -474,3 +474,68 @@ async fn each_destination_has_a_send_budget_per_window() {
         "a new window"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_requests_on_the_memory_store_keep_limits_and_approve_once() {
+    let h = Arc::new(Harness::new());
+    h.call(Req::post(
+        SEND,
+        json!({ "sessionId": "p", "channel": "Sms" }),
+    ))
+    .await;
+    let code = h.last_code();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let guesses: Vec<_> = (0..32)
+        .map(|_| {
+            let h = h.clone();
+            let path = key_path(1, "p", wrong);
+            tokio::spawn(async move { h.call(Req::get(path)).await.json["keyStatus"].clone() })
+        })
+        .collect();
+    let mut invalid = 0;
+    for g in guesses {
+        if g.await.unwrap() == "Invalid" {
+            invalid += 1;
+        }
+    }
+    assert_eq!(invalid, 5);
+    let rights: Vec<_> = (0..16)
+        .map(|_| {
+            let h = h.clone();
+            let path = key_path(1, "p", &code) + "/verify";
+            tokio::spawn(async move {
+                h.call(Req::post(path, json!({}))).await.json["keyStatus"].clone()
+            })
+        })
+        .collect();
+    for r in rights {
+        assert_eq!(
+            r.await.unwrap(),
+            "AttemptsExceeded",
+            "exhausted sessions never verify"
+        );
+    }
+
+    h.call(Req::post(
+        SEND,
+        json!({ "sessionId": "q", "channel": "Email" }),
+    ))
+    .await;
+    let code = h.last_code();
+    let rights: Vec<_> = (0..16)
+        .map(|_| {
+            let h = h.clone();
+            let path = key_path(1, "q", &code) + "/verify";
+            tokio::spawn(async move {
+                h.call(Req::post(path, json!({}))).await.json["keyStatus"].clone()
+            })
+        })
+        .collect();
+    let mut valid = 0;
+    for r in rights {
+        if r.await.unwrap() == "Valid" {
+            valid += 1;
+        }
+    }
+    assert_eq!(valid, 1, "approved exactly once");
+}
