@@ -1,0 +1,133 @@
+//! Store round trips per use case (each one a DynamoDB request in production), counted by a
+//! decorator around the store: the cost table of the README, checked.
+
+use async_trait::async_trait;
+use otp_core::domain::{Session, Transition};
+use otp_core::ports::{Applied, SessionStore, StoreError};
+use otp_tests::{Harness, Req};
+use serde_json::json;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+#[derive(Default)]
+struct Counted {
+    inner: otp_core::adapters::memory::MemoryStore,
+    reads: AtomicUsize,
+    writes: AtomicUsize,
+}
+
+impl Counted {
+    /// (reads, writes) since the last call.
+    fn take(&self) -> (usize, usize) {
+        (
+            self.reads.swap(0, Ordering::SeqCst),
+            self.writes.swap(0, Ordering::SeqCst),
+        )
+    }
+}
+
+#[async_trait]
+impl SessionStore for Counted {
+    async fn create(&self, session: &Session) -> Result<bool, StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.create(session).await
+    }
+    async fn get(&self, key: &str) -> Result<Option<Session>, StoreError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.get(key).await
+    }
+    async fn apply(&self, key: &str, transition: &Transition) -> Result<Applied, StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.apply(key, transition).await
+    }
+    async fn take_budget(&self, key: &str, limit: u32, purge_at: i64) -> Result<bool, StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.take_budget(key, limit, purge_at).await
+    }
+}
+
+#[tokio::test]
+async fn each_use_case_costs_what_the_readme_says() {
+    let mut h = Harness::new();
+    let store = Arc::new(Counted::default());
+    h.app.sessions = store.clone();
+
+    let sent = h
+        .call(Req::post(
+            "/verify/v1/otp/send-otp",
+            json!({ "recipient": "+971501234567", "retry_delay": 0 }),
+        ))
+        .await;
+    assert_eq!(
+        store.take(),
+        (0, 3),
+        "send: two budget counters and one put"
+    );
+    let id = sent.json["otp_id"].as_str().unwrap().to_string();
+
+    h.call(Req::post(
+        "/verify/v1/otp/resend-otp",
+        json!({ "otp_id": id }),
+    ))
+    .await;
+    assert_eq!(
+        store.take(),
+        (1, 3),
+        "resend: one read, two budget counters, one update"
+    );
+
+    let code = h.last_code();
+    let wrong: String = code
+        .chars()
+        .map(|c| if c == '0' { '1' } else { '0' })
+        .collect();
+    h.call(Req::post(
+        "/verify/v1/otp/verify-otp",
+        json!({ "otp_id": id, "otp_code": wrong }),
+    ))
+    .await;
+    assert_eq!(
+        store.take(),
+        (0, 2),
+        "wrong code: failed verify and the attempt count"
+    );
+    h.call(Req::post(
+        "/verify/v1/otp/verify-otp",
+        json!({ "otp_id": id, "otp_code": code }),
+    ))
+    .await;
+    assert_eq!(store.take(), (0, 1), "right code: one conditional update");
+    h.call(Req::get(format!("/verify/v1/report/{id}"))).await;
+    assert_eq!(store.take(), (1, 0), "report: one read");
+
+    let sent = h
+        .call(Req::post(
+            "/contacts/1/verification-keys",
+            json!({ "channel": "Sms" }),
+        ))
+        .await;
+    assert_eq!(
+        store.take(),
+        (0, 3),
+        "contact send: budgets and put (plus one contacts read)"
+    );
+    let session = sent.json["generatedSessionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let code = h.last_code();
+    h.call(Req::get(format!(
+        "/contacts/1/verification-keys/{session}/{code}"
+    )))
+    .await;
+    assert_eq!(store.take(), (1, 0), "check, right code: one read");
+    h.call(Req::get(format!(
+        "/contacts/1/verification-keys/{session}/0000000"
+    )))
+    .await;
+    assert_eq!(
+        store.take(),
+        (1, 1),
+        "check, wrong code: read and attempt count"
+    );
+}
