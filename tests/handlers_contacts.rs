@@ -405,6 +405,10 @@ async fn the_callers_correlation_id_is_echoed() {
         .call(Req::post(SEND, json!({})).header("x-correlation-id", "abc-123"))
         .await;
     assert_eq!(res.json["correlationId"], "abc-123");
+    assert_eq!(
+        res.headers["x-correlation-id"], "abc-123",
+        "echoed as a header too"
+    );
 }
 
 #[tokio::test]

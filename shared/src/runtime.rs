@@ -21,7 +21,10 @@ where
     req.extensions_mut().insert(CorrelationId(id.clone()));
     // Every log line of the request carries its correlation id.
     let span = tracing::info_span!("request", correlation_id = %id, function);
-    let res = run(req).instrument(span.clone()).await;
+    let mut res = run(req).instrument(span.clone()).await;
+    if let Ok(value) = lambda_http::http::HeaderValue::from_str(&id) {
+        res.headers_mut().insert("x-correlation-id", value);
+    }
     let _entered = span.enter();
     tracing::info!(
         method,
