@@ -63,7 +63,8 @@ impl App {
     }
 
     /// Issues a code for a new session, or a resend when a session with that key exists,
-    /// and delivers it. Round trips: one `PutItem` (existing session: plus a resend's two).
+    /// and delivers it. Round trips: two budget `UpdateItem`s and one `PutItem`
+    /// (existing session: plus a resend's `GetItem` and `UpdateItem`).
     pub async fn send(&self, new: NewSession) -> Result<Session, ServiceError> {
         let now = self.clock.now();
         self.spend_budgets(&new.client, &new.destination, now)
