@@ -479,6 +479,21 @@ async fn each_destination_has_a_send_budget_per_window() {
     );
 }
 
+/// Sends `n` copies of `req` at once; their `keyStatus`es.
+async fn in_parallel(h: &Arc<Harness>, n: usize, req: Req) -> Vec<serde_json::Value> {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let (h, req) = (h.clone(), req.clone());
+            tokio::spawn(async move { h.call(req).await.json["keyStatus"].clone() })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parallel_requests_on_the_memory_store_keep_limits_and_approve_once() {
     let h = Arc::new(Harness::new());
@@ -489,36 +504,22 @@ async fn parallel_requests_on_the_memory_store_keep_limits_and_approve_once() {
     .await;
     let code = h.last_code();
     let wrong = if code == "000000" { "111111" } else { "000000" };
-    let guesses: Vec<_> = (0..32)
-        .map(|_| {
-            let h = h.clone();
-            let path = key_path(1, "p", wrong);
-            tokio::spawn(async move { h.call(Req::get(path)).await.json["keyStatus"].clone() })
-        })
-        .collect();
-    let mut invalid = 0;
-    for g in guesses {
-        if g.await.unwrap() == "Invalid" {
-            invalid += 1;
-        }
-    }
-    assert_eq!(invalid, 5);
-    let rights: Vec<_> = (0..16)
-        .map(|_| {
-            let h = h.clone();
-            let path = key_path(1, "p", &code) + "/verify";
-            tokio::spawn(async move {
-                h.call(Req::post(path, json!({}))).await.json["keyStatus"].clone()
-            })
-        })
-        .collect();
-    for r in rights {
-        assert_eq!(
-            r.await.unwrap(),
-            "AttemptsExceeded",
-            "exhausted sessions never verify"
-        );
-    }
+    let guesses = in_parallel(&h, 32, Req::get(key_path(1, "p", wrong))).await;
+    assert_eq!(
+        guesses.iter().filter(|s| *s == "Invalid").count(),
+        5,
+        "{guesses:?}"
+    );
+    let late = in_parallel(
+        &h,
+        16,
+        Req::post(key_path(1, "p", &code) + "/verify", json!({})),
+    )
+    .await;
+    assert!(
+        late.iter().all(|s| s == "AttemptsExceeded"),
+        "exhausted sessions never verify: {late:?}"
+    );
 
     h.call(Req::post(
         SEND,
@@ -526,20 +527,15 @@ async fn parallel_requests_on_the_memory_store_keep_limits_and_approve_once() {
     ))
     .await;
     let code = h.last_code();
-    let rights: Vec<_> = (0..16)
-        .map(|_| {
-            let h = h.clone();
-            let path = key_path(1, "q", &code) + "/verify";
-            tokio::spawn(async move {
-                h.call(Req::post(path, json!({}))).await.json["keyStatus"].clone()
-            })
-        })
-        .collect();
-    let mut valid = 0;
-    for r in rights {
-        if r.await.unwrap() == "Valid" {
-            valid += 1;
-        }
-    }
-    assert_eq!(valid, 1, "approved exactly once");
+    let rights = in_parallel(
+        &h,
+        16,
+        Req::post(key_path(1, "q", &code) + "/verify", json!({})),
+    )
+    .await;
+    assert_eq!(
+        rights.iter().filter(|s| *s == "Valid").count(),
+        1,
+        "approved exactly once: {rights:?}"
+    );
 }
