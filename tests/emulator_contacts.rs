@@ -10,6 +10,20 @@ async fn send(aws: &Aws, body: serde_json::Value) -> otp_tests::Reply {
     call(&aws.app, Req::post(SEND, body)).await
 }
 
+/// `GET …/{session}/{code}`: checks without consuming.
+async fn check(aws: &Aws, session: &str, code: &str) -> otp_tests::Reply {
+    call(&aws.app, Req::get(key_path(session, code))).await
+}
+
+/// `POST …/{session}/{code}/verify`: verifies and consumes.
+async fn verify(aws: &Aws, session: &str, code: &str) -> otp_tests::Reply {
+    call(
+        &aws.app,
+        Req::post(key_path(session, code) + "/verify", json!({})),
+    )
+    .await
+}
+
 fn key_path(session: &str, code: &str) -> String {
     format!("/contacts/1/verification-keys/{session}/{code}")
 }
@@ -25,31 +39,23 @@ async fn sms_code_read_back_from_sns_checks_then_verifies_once() {
         .to_string();
     let code = aws.last_code(&aws.phone).await;
 
-    let checked = call(&aws.app, Req::get(key_path(&session, &code))).await;
+    let checked = check(&aws, &session, &code).await;
     assert_eq!(
         checked.json,
         json!({ "keyStatus": "Valid", "attemptsLeft": 5 })
     );
-    let checked_again = call(&aws.app, Req::get(key_path(&session, &code))).await;
+    let checked_again = check(&aws, &session, &code).await;
     assert_eq!(
         checked_again.json["keyStatus"], "Valid",
         "checking does not consume"
     );
 
-    let verified = call(
-        &aws.app,
-        Req::post(key_path(&session, &code) + "/verify", json!({})),
-    )
-    .await;
+    let verified = verify(&aws, &session, &code).await;
     assert_eq!(
         verified.json,
         json!({ "keyStatus": "Valid", "attemptsLeft": 5 })
     );
-    let again = call(
-        &aws.app,
-        Req::post(key_path(&session, &code) + "/verify", json!({})),
-    )
-    .await;
+    let again = verify(&aws, &session, &code).await;
     assert_eq!(again.json["keyStatus"], "AlreadyVerified");
 }
 
@@ -69,11 +75,7 @@ async fn email_code_read_back_from_ses_has_subject_and_html() {
     assert!(mail.starts_with("Your sign-in code |"), "{mail}");
     assert!(mail.contains("<strong>"), "{mail}");
     let code = otp_tests::code_in(&mail);
-    let verified = call(
-        &aws.app,
-        Req::post(key_path("s-email", &code) + "/verify", json!({})),
-    )
-    .await;
+    let verified = verify(&aws, "s-email", &code).await;
     assert_eq!(verified.json["keyStatus"], "Valid");
 }
 
@@ -83,11 +85,7 @@ async fn codes_expire_even_though_ttl_has_not_deleted_the_item() {
     send(&aws, json!({ "channel": "Sms", "sessionId": "s-exp" })).await;
     let code = aws.last_code(&aws.phone).await;
     aws.clock.advance(300);
-    let res = call(
-        &aws.app,
-        Req::post(key_path("s-exp", &code) + "/verify", json!({})),
-    )
-    .await;
+    let res = verify(&aws, "s-exp", &code).await;
     assert_eq!(res.json["keyStatus"], "Expired");
     assert!(
         aws.raw_item("cv#acme#1#s-exp").await.is_some(),
@@ -100,19 +98,15 @@ async fn wrong_codes_exhaust_the_attempts_and_then_even_the_right_code_fails() {
     let aws = Aws::new().await;
     send(&aws, json!({ "channel": "Sms", "sessionId": "s-att" })).await;
     let code = aws.last_code(&aws.phone).await;
-    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let wrong = &otp_tests::wrong_code(&code);
     for left in (0..5).rev() {
-        let res = call(&aws.app, Req::get(key_path("s-att", wrong))).await;
+        let res = check(&aws, "s-att", wrong).await;
         assert_eq!(
             res.json,
             json!({ "keyStatus": "Invalid", "attemptsLeft": left })
         );
     }
-    let res = call(
-        &aws.app,
-        Req::post(key_path("s-att", &code) + "/verify", json!({})),
-    )
-    .await;
+    let res = verify(&aws, "s-att", &code).await;
     assert_eq!(res.json["keyStatus"], "AttemptsExceeded");
 }
 
@@ -136,14 +130,10 @@ async fn a_resend_on_the_same_session_kills_the_previous_code() {
     let new = aws.last_code(&aws.phone).await;
     assert_eq!(aws.delivered_to(&aws.phone).await.len(), 2);
     if old != new {
-        let res = call(&aws.app, Req::get(key_path("s-re", &old))).await;
+        let res = check(&aws, "s-re", &old).await;
         assert_eq!(res.json["keyStatus"], "Invalid");
     }
-    let res = call(
-        &aws.app,
-        Req::post(key_path("s-re", &new) + "/verify", json!({})),
-    )
-    .await;
+    let res = verify(&aws, "s-re", &new).await;
     assert_eq!(res.json["keyStatus"], "Valid");
 }
 
@@ -152,7 +142,7 @@ async fn thirty_two_concurrent_wrong_guesses_record_at_most_the_maximum() {
     let aws = Aws::new().await;
     send(&aws, json!({ "channel": "Sms", "sessionId": "s-race" })).await;
     let code = aws.last_code(&aws.phone).await;
-    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let wrong = &otp_tests::wrong_code(&code);
     let guesses = (0..32).map(|i| {
         let app = aws.app.clone();
         let path = key_path("s-race", wrong) + if i % 2 == 0 { "/verify" } else { "" };

@@ -79,7 +79,7 @@ async fn wrong_keys_use_attempts_until_none_are_left() {
     ))
     .await;
     let code = h.last_code();
-    let wrong = if code == "999999" { "000000" } else { "999999" };
+    let wrong = &otp_tests::wrong_code(&code);
     assert_eq!(
         h.call(Req::get(key_path(1, "s", wrong))).await.json["attemptsLeft"],
         4
@@ -503,7 +503,7 @@ async fn parallel_requests_on_the_memory_store_keep_limits_and_approve_once() {
     ))
     .await;
     let code = h.last_code();
-    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let wrong = &otp_tests::wrong_code(&code);
     let guesses = in_parallel(&h, 32, Req::get(key_path(1, "p", wrong))).await;
     assert_eq!(
         guesses.iter().filter(|s| *s == "Invalid").count(),

@@ -24,12 +24,6 @@ async fn verify(h: &Harness, id: &str, code: &str) -> Reply {
         .await
 }
 
-fn other_than(code: &str) -> String {
-    code.chars()
-        .map(|c| if c == '0' { '1' } else { '0' })
-        .collect()
-}
-
 #[tokio::test]
 async fn every_documented_field_is_accepted_and_each_may_be_null() {
     let h = Harness::new();
@@ -107,7 +101,7 @@ async fn verify_approves_once_then_reports_already_verified() {
     let h = Harness::new();
     let id = open(&h, json!({ "recipient": "+971501234567" })).await;
     let code = h.last_code();
-    let wrong = verify(&h, &id, &other_than(&code)).await;
+    let wrong = verify(&h, &id, &otp_tests::wrong_code(&code)).await;
     assert_eq!(wrong.status, 400);
     assert_eq!(
         wrong.json,
@@ -149,7 +143,7 @@ async fn report_moves_from_open_to_failed_or_expired() {
     };
     let id = open(&h, json!({ "recipient": "+971501234567" })).await;
     assert_eq!(status(id.clone()).await, "OPEN");
-    let wrong = other_than(&h.last_code());
+    let wrong = otp_tests::wrong_code(&h.last_code());
     for _ in 0..5 {
         verify(&h, &id, &wrong).await;
     }

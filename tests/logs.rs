@@ -42,10 +42,7 @@ async fn logs_hold_no_secrets_and_only_masked_destinations() {
         .unwrap()
         .to_string();
     let code = h.last_code();
-    let wrong: String = code
-        .chars()
-        .map(|c| if c == '0' { '1' } else { '0' })
-        .collect();
+    let wrong = otp_tests::wrong_code(&code);
     let path = |k: &str| format!("/contacts/1/verification-keys/{session}/{k}");
     h.call(Req::get(path(&wrong))).await;
     h.call(Req::post(path(&code) + "/verify", json!({}))).await;

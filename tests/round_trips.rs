@@ -77,10 +77,7 @@ async fn each_use_case_costs_what_the_readme_says() {
     );
 
     let code = h.last_code();
-    let wrong: String = code
-        .chars()
-        .map(|c| if c == '0' { '1' } else { '0' })
-        .collect();
+    let wrong = otp_tests::wrong_code(&code);
     h.call(Req::post(
         "/verify/v1/otp/verify-otp",
         json!({ "otp_id": id, "otp_code": wrong }),

@@ -157,6 +157,21 @@ pub fn match_path(pattern: &str, path: &str) -> Option<HashMap<String, String>> 
     }
 }
 
+/// Parses a query string (`a=1&b=x%20y`; `+` is a space), first value of each name kept.
+pub fn parse_query(query: &str) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if let (Some(k), Some(v)) = (
+            percent_decode(&k.replace('+', " ")),
+            percent_decode(&v.replace('+', " ")),
+        ) {
+            out.entry(k).or_insert(v);
+        }
+    }
+    out
+}
+
 /// Decodes `%XX` escapes (and `+` is kept as is, as in paths). `None` if not UTF-8.
 pub fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
@@ -202,6 +217,15 @@ mod tests {
         assert!(find("GET", "/verify/v1/otp/send-otp").is_none());
         assert!(path_known("/verify/v1/otp/send-otp"));
         assert!(find("POST", "/contacts//verification-keys").is_none());
+    }
+
+    #[test]
+    fn query_strings_decode() {
+        let q = parse_query("language=es&x=a%20b+c&language=en&&flag");
+        assert_eq!(
+            (q["language"].as_str(), q["x"].as_str(), q["flag"].as_str()),
+            ("es", "a b c", "")
+        );
     }
 
     #[test]

@@ -9,7 +9,6 @@ use otp_core::adapters::outbox::Outbox;
 use otp_core::ports::{Contact, Sender};
 use otp_core::{routes, App, Config};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 pub const TOKEN: &str = "local-dev-token";
@@ -137,6 +136,13 @@ pub fn code_in(text: &str) -> String {
         .to_string()
 }
 
+/// A code of the same length that is surely not `code` (every digit changed).
+pub fn wrong_code(code: &str) -> String {
+    code.chars()
+        .map(|c| if c == '0' { '1' } else { '0' })
+        .collect()
+}
+
 /// A request under construction.
 #[derive(Clone, Debug)]
 pub struct Req {
@@ -194,11 +200,7 @@ pub async fn call(app: &App, req: Req) -> Reply {
         builder = builder.header(name, value);
     }
     let body = req.body.map(Body::from).unwrap_or(Body::Empty);
-    let query: HashMap<String, String> = query
-        .split('&')
-        .filter_map(|p| p.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let query = routes::parse_query(query);
     let request = builder
         .body(body)
         .expect("valid request")

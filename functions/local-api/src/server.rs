@@ -8,7 +8,6 @@ use hyper_util::rt::TokioIo;
 use lambda_http::RequestExt;
 use otp_core::adapters::outbox::Outbox;
 use otp_core::{routes, App};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Bodies past this are refused before reaching a handler (handlers refuse far smaller).
@@ -80,20 +79,7 @@ async fn handle(app: &'static App, outbox: &Outbox, req: hyper::Request<Incoming
     } else {
         lambda_http::Body::Binary(bytes.to_vec())
     };
-    let query: HashMap<String, String> = parts
-        .uri
-        .query()
-        .unwrap_or_default()
-        .split('&')
-        .filter_map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            Some((
-                routes::percent_decode(k)?,
-                routes::percent_decode(&v.replace('+', " "))?,
-            ))
-        })
-        .filter(|(k, _)| !k.is_empty())
-        .collect();
+    let query = routes::parse_query(parts.uri.query().unwrap_or_default());
     let request = lambda_http::Request::from_parts(parts, body)
         .with_path_parameters(params)
         .with_query_string_parameters(query);
