@@ -34,9 +34,10 @@ impl Tokens {
                     "client name `{name}` must be 1-32 of [A-Za-z0-9_-]"
                 ));
             }
-            let digest = crate::domain::code::decode_hex32(digest)
-                .ok_or_else(|| format!("client `{name}`: the digest must be 64 hex characters"))?;
-            out.push((name.to_string(), digest));
+            let mut bytes = [0u8; 32];
+            hex::decode_to_slice(digest, &mut bytes)
+                .map_err(|_| format!("client `{name}`: the digest must be 64 hex characters"))?;
+            out.push((name.to_string(), bytes));
         }
         if out.is_empty() {
             return Err("no client configured".into());
@@ -92,44 +93,6 @@ pub struct Config {
     pub sessions_table: Option<String>,
     pub contacts_table: Option<String>,
 }
-
-/// Environment variables read, with their defaults (documented in the README).
-pub const VARIABLES: &[(&str, &str)] = &[
-    (
-        "OTP_PEPPER",
-        "(required) secret of the code HMAC, at least 32 bytes",
-    ),
-    (
-        "OTP_API_TOKENS",
-        "(required) Bearer clients, `name:sha256hex` comma-separated",
-    ),
-    (
-        "OTP_SESSIONS_TABLE",
-        "(required in AWS) DynamoDB sessions table",
-    ),
-    (
-        "OTP_CONTACTS_TABLE",
-        "(required by the contact functions in AWS) DynamoDB contacts table",
-    ),
-    (
-        "OTP_EMAIL_FROM",
-        "(required by functions that send email in AWS) SES sender address",
-    ),
-    ("OTP_SMS_SENDER_ID", "SNS sender id / default originator"),
-    ("OTP_DEFAULT_LANGUAGE", "en"),
-    ("OTP_CODE_LENGTH", "6"),
-    ("OTP_CODE_TTL_SECONDS", "300"),
-    ("OTP_MAX_ATTEMPTS", "5"),
-    ("OTP_MAX_SENDS", "5"),
-    ("OTP_RESEND_COOLDOWN_SECONDS", "30"),
-    ("OTP_RETENTION_SECONDS", "86400"),
-    ("OTP_DESTINATION_SENDS_PER_WINDOW", "10"),
-    ("OTP_CLIENT_SENDS_PER_WINDOW", "10000"),
-    ("OTP_RATE_WINDOW_SECONDS", "3600"),
-    ("OTP_VERIFY_EXPIRY_SECONDS", "600"),
-    ("OTP_VERIFY_RETRY_DELAY_SECONDS", "60"),
-    ("OTP_VERIFY_RETRY_COUNT", "5"),
-];
 
 impl Config {
     /// Reads the configuration through `var` (the process environment in production).
@@ -205,18 +168,6 @@ impl Config {
 
     pub fn from_env() -> Result<Config, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// Checks that the variables the AWS adapters of `needs` read are set.
-    pub fn check_aws(&self, needs: crate::app::Needs) -> Result<(), ConfigError> {
-        Self::require(&self.sessions_table, "OTP_SESSIONS_TABLE")?;
-        if needs.contacts {
-            Self::require(&self.contacts_table, "OTP_CONTACTS_TABLE")?;
-        }
-        if needs.email {
-            Self::require(&self.email_from, "OTP_EMAIL_FROM")?;
-        }
-        Ok(())
     }
 
     /// `var`'s value or a startup error naming it.

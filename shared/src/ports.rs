@@ -1,6 +1,6 @@
 //! The service's ports: narrow async traits, injected as `Arc<dyn …>`.
 
-use crate::domain::{Channel, Session, Timestamp, Transition};
+use crate::domain::{Channel, Destination, Session, SessionKey, Timestamp, Transition};
 use async_trait::async_trait;
 
 /// The store failed or could not be reached. Opaque to API callers.
@@ -25,9 +25,10 @@ pub enum Applied {
 pub trait SessionStore: Send + Sync {
     /// Writes a new session; `Ok(false)` if one with that key exists already.
     async fn create(&self, session: &Session) -> Result<bool, StoreError>;
-    async fn get(&self, key: &str) -> Result<Option<Session>, StoreError>;
+    async fn get(&self, key: &SessionKey) -> Result<Option<Session>, StoreError>;
     /// Applies `transition` atomically if its condition holds.
-    async fn apply(&self, key: &str, transition: &Transition) -> Result<Applied, StoreError>;
+    async fn apply(&self, key: &SessionKey, transition: &Transition)
+        -> Result<Applied, StoreError>;
     /// Takes one send from the counter `key` if it is below `limit`; `Ok(false)` when spent.
     /// The counter may be deleted after `purge_at`.
     async fn take_budget(
@@ -56,18 +57,41 @@ pub trait ContactDirectory: Send + Sync {
 }
 
 /// A message ready to deliver.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
-    pub channel: Channel,
-    pub to: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Destination,
     pub subject: Option<String>,
     pub body: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
     /// SMS sender id / originator, when the caller chose one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sender_id: Option<String>,
+}
+
+impl Message {
+    pub fn channel(&self) -> Channel {
+        self.to.channel()
+    }
+}
+
+/// `{channel, to, body, subject?, html?, sender_id?}`: the local outbox's JSON form.
+impl serde::Serialize for Message {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("channel", self.channel().as_str())?;
+        map.serialize_entry("to", self.to.as_str())?;
+        if let Some(subject) = &self.subject {
+            map.serialize_entry("subject", subject)?;
+        }
+        map.serialize_entry("body", &self.body)?;
+        if let Some(html) = &self.html {
+            map.serialize_entry("html", html)?;
+        }
+        if let Some(id) = &self.sender_id {
+            map.serialize_entry("sender_id", id)?;
+        }
+        map.end()
+    }
 }
 
 /// Delivery failed; the code must not be usable.

@@ -1,137 +1,139 @@
-//! The one route table: method, path, function (= package = binary = SAM function = event
-//! file prefix) and handler. The local server, the template check and the docs read it.
+//! The one route table. A row is everything an endpoint is: method, path, function name
+//! (= package = binary = SAM function = `events/` prefix), the ports it uses and its handler.
+//! `dispatch` serves the table (local server, tests); a Lambda function serves its own row.
 
-use crate::app::{App, Needs};
+use crate::app::{App, Ports};
 use crate::dialects::{contacts, verify_api};
-use lambda_http::{Body, Request, Response};
+use crate::runtime::observe;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, RequestExt, Response};
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Endpoint {
-    SendVerificationKey,
-    SendPendingVerificationKey,
-    CheckVerificationKey,
-    VerifyVerificationKey,
-    SendOtp,
-    ResendOtp,
-    VerifyOtp,
-    OtpReport,
-}
+/// A handler: the endpoint's dialect code, over the app's ports.
+pub type Handler =
+    for<'a> fn(&'a App, Request) -> Pin<Box<dyn Future<Output = Response<Body>> + Send + 'a>>;
 
 pub struct Route {
     pub method: &'static str,
+    /// API Gateway's form: `{name}` is a path parameter.
     pub path: &'static str,
     pub function: &'static str,
-    pub endpoint: Endpoint,
+    pub ports: Ports,
+    pub handler: Handler,
 }
+
+pub const SEND_VERIFICATION_KEY: Route = Route {
+    method: "POST",
+    path: "/contacts/{contactId}/verification-keys",
+    function: "send-verification-key",
+    ports: Ports::CONTACTS_AND_DELIVERY,
+    handler: |app, req| Box::pin(contacts::send::handle(app, req)),
+};
+
+pub const SEND_PENDING_VERIFICATION_KEY: Route = Route {
+    method: "POST",
+    path: "/contacts/{contactId}/verification-keys/pending-communication-channel",
+    function: "send-pending-verification-key",
+    ports: Ports::CONTACTS_AND_DELIVERY,
+    handler: |app, req| Box::pin(contacts::send::handle_pending(app, req)),
+};
+
+pub const CHECK_VERIFICATION_KEY: Route = Route {
+    method: "GET",
+    path: "/contacts/{contactId}/verification-keys/{sessionId}/{key}",
+    function: "check-verification-key",
+    ports: Ports::SESSIONS,
+    handler: |app, req| Box::pin(contacts::check::handle(app, req)),
+};
+
+pub const VERIFY_VERIFICATION_KEY: Route = Route {
+    method: "POST",
+    path: "/contacts/{contactId}/verification-keys/{sessionId}/{key}/verify",
+    function: "verify-verification-key",
+    ports: Ports::SESSIONS,
+    handler: |app, req| Box::pin(contacts::verify::handle(app, req)),
+};
+
+pub const SEND_OTP: Route = Route {
+    method: "POST",
+    path: "/verify/v1/otp/send-otp",
+    function: "send-otp",
+    ports: Ports::SMS,
+    handler: |app, req| Box::pin(verify_api::send::handle(app, req)),
+};
+
+pub const RESEND_OTP: Route = Route {
+    method: "POST",
+    path: "/verify/v1/otp/resend-otp",
+    function: "resend-otp",
+    ports: Ports::SMS,
+    handler: |app, req| Box::pin(verify_api::resend::handle(app, req)),
+};
+
+pub const VERIFY_OTP: Route = Route {
+    method: "POST",
+    path: "/verify/v1/otp/verify-otp",
+    function: "verify-otp",
+    ports: Ports::SESSIONS,
+    handler: |app, req| Box::pin(verify_api::verify::handle(app, req)),
+};
+
+pub const OTP_REPORT: Route = Route {
+    method: "GET",
+    path: "/verify/v1/report/{otp_id}",
+    function: "otp-report",
+    ports: Ports::SESSIONS,
+    handler: |app, req| Box::pin(verify_api::report::handle(app, req)),
+};
 
 pub const ROUTES: &[Route] = &[
-    Route {
-        method: "POST",
-        path: contacts::send::ROUTE,
-        function: "send-verification-key",
-        endpoint: Endpoint::SendVerificationKey,
-    },
-    Route {
-        method: "POST",
-        path: contacts::send::PENDING_ROUTE,
-        function: "send-pending-verification-key",
-        endpoint: Endpoint::SendPendingVerificationKey,
-    },
-    Route {
-        method: "GET",
-        path: contacts::check::ROUTE,
-        function: "check-verification-key",
-        endpoint: Endpoint::CheckVerificationKey,
-    },
-    Route {
-        method: "POST",
-        path: contacts::verify::ROUTE,
-        function: "verify-verification-key",
-        endpoint: Endpoint::VerifyVerificationKey,
-    },
-    Route {
-        method: "POST",
-        path: "/verify/v1/otp/send-otp",
-        function: "send-otp",
-        endpoint: Endpoint::SendOtp,
-    },
-    Route {
-        method: "POST",
-        path: "/verify/v1/otp/resend-otp",
-        function: "resend-otp",
-        endpoint: Endpoint::ResendOtp,
-    },
-    Route {
-        method: "POST",
-        path: "/verify/v1/otp/verify-otp",
-        function: "verify-otp",
-        endpoint: Endpoint::VerifyOtp,
-    },
-    Route {
-        method: "GET",
-        path: verify_api::report::ROUTE,
-        function: "otp-report",
-        endpoint: Endpoint::OtpReport,
-    },
+    SEND_VERIFICATION_KEY,
+    SEND_PENDING_VERIFICATION_KEY,
+    CHECK_VERIFICATION_KEY,
+    VERIFY_VERIFICATION_KEY,
+    SEND_OTP,
+    RESEND_OTP,
+    VERIFY_OTP,
+    OTP_REPORT,
 ];
 
-impl Endpoint {
-    pub fn route(self) -> &'static Route {
-        ROUTES
-            .iter()
-            .find(|r| r.endpoint == self)
-            .expect("every endpoint has a route")
-    }
-
-    /// The ports its function links and configures.
-    pub fn needs(self) -> Needs {
-        let deliver = Needs {
-            contacts: false,
-            sms: true,
-            email: true,
-        };
-        match self {
-            Endpoint::SendVerificationKey | Endpoint::SendPendingVerificationKey => Needs {
-                contacts: true,
-                ..deliver
-            },
-            Endpoint::SendOtp | Endpoint::ResendOtp => Needs {
-                email: false,
-                ..deliver
-            },
-            Endpoint::CheckVerificationKey
-            | Endpoint::VerifyVerificationKey
-            | Endpoint::VerifyOtp
-            | Endpoint::OtpReport => Needs::default(),
+impl Route {
+    /// Runs the endpoint on `req`, with its path and query parameters filled in when the
+    /// caller (API Gateway) has not, and one log line.
+    pub async fn call(&self, app: &App, mut req: Request) -> Response<Body> {
+        if req.path_parameters_ref().is_none() {
+            if let Some(params) = match_path(self.path, req.uri().path()) {
+                req = req.with_path_parameters(params);
+            }
         }
-    }
-
-    pub async fn handle(self, app: &App, req: Request) -> Response<Body> {
-        match self {
-            Endpoint::SendVerificationKey => contacts::send::handle(app, req).await,
-            Endpoint::SendPendingVerificationKey => contacts::send::handle_pending(app, req).await,
-            Endpoint::CheckVerificationKey => contacts::check::handle(app, req).await,
-            Endpoint::VerifyVerificationKey => contacts::verify::handle(app, req).await,
-            Endpoint::SendOtp => verify_api::send::handle(app, req).await,
-            Endpoint::ResendOtp => verify_api::resend::handle(app, req).await,
-            Endpoint::VerifyOtp => verify_api::verify::handle(app, req).await,
-            Endpoint::OtpReport => verify_api::report::handle(app, req).await,
+        if req.query_string_parameters_ref().is_none() {
+            if let Some(query) = req.uri().query().filter(|q| !q.is_empty()) {
+                let params = parse_query(query);
+                req = req.with_query_string_parameters(params);
+            }
         }
+        observe(self.function, req, |req| (self.handler)(app, req)).await
     }
 }
 
-/// The route for `method` and `path`, with its path parameters.
-pub fn find(method: &str, path: &str) -> Option<(&'static Route, HashMap<String, String>)> {
-    ROUTES
-        .iter()
-        .filter(|r| r.method.eq_ignore_ascii_case(method))
-        .find_map(|r| match_path(r.path, path).map(|params| (r, params)))
-}
-
-/// Whether any route serves `path`, whatever the method (for 405 versus 404).
-pub fn path_known(path: &str) -> bool {
-    ROUTES.iter().any(|r| match_path(r.path, path).is_some())
+/// Serves `req` by the route table, answering unknown paths and methods as API Gateway does.
+pub async fn dispatch(app: &App, req: Request) -> Response<Body> {
+    let path = req.uri().path();
+    let matching = || ROUTES.iter().filter(|r| match_path(r.path, path).is_some());
+    let method = req.method().as_str();
+    match matching().find(|r| r.method.eq_ignore_ascii_case(method)) {
+        Some(route) => route.call(app, req).await,
+        None => {
+            let (status, message) = if matching().next().is_some() {
+                (StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
+            } else {
+                (StatusCode::NOT_FOUND, "Not Found")
+            };
+            crate::http::json(status, &serde_json::json!({ "message": message }))
+        }
+    }
 }
 
 /// Matches `/a/{x}/b` against a concrete path; parameters are percent-decoded.
@@ -144,10 +146,11 @@ pub fn match_path(pattern: &str, path: &str) -> Option<HashMap<String, String>> 
             (None, None) => return Some(params),
             (Some(w), Some(h)) => {
                 if let Some(name) = w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
-                    if h.is_empty() {
+                    let value = percent_encoding::percent_decode_str(h).decode_utf8().ok()?;
+                    if value.is_empty() {
                         return None;
                     }
-                    params.insert(name.to_string(), percent_decode(h)?);
+                    params.insert(name.to_string(), value.into_owned());
                 } else if w != h {
                     return None;
                 }
@@ -157,47 +160,30 @@ pub fn match_path(pattern: &str, path: &str) -> Option<HashMap<String, String>> 
     }
 }
 
-/// Parses a query string (`a=1&b=x%20y`; `+` is a space), first value of each name kept.
-pub fn parse_query(query: &str) -> HashMap<String, String> {
+/// A query string's parameters (`+` is a space), the first value of each name kept.
+fn parse_query(query: &str) -> HashMap<String, String> {
     let mut out = HashMap::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        if let (Some(k), Some(v)) = (
-            percent_decode(&k.replace('+', " ")),
-            percent_decode(&v.replace('+', " ")),
-        ) {
-            out.entry(k).or_insert(v);
-        }
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        out.entry(k.into_owned()).or_insert_with(|| v.into_owned());
     }
     out
-}
-
-/// Decodes `%XX` escapes (and `+` is kept as is, as in paths). `None` if not UTF-8.
-pub fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn find(method: &str, path: &str) -> Option<(&'static str, HashMap<String, String>)> {
+        ROUTES
+            .iter()
+            .filter(|r| r.method == method)
+            .find_map(|r| match_path(r.path, path).map(|p| (r.function, p)))
+    }
+
     #[test]
     fn routes_resolve_with_parameters() {
-        let (r, p) = find("GET", "/contacts/42/verification-keys/abc/123456").unwrap();
-        assert_eq!(r.function, "check-verification-key");
+        let (f, p) = find("GET", "/contacts/42/verification-keys/abc/123456").unwrap();
+        assert_eq!(f, "check-verification-key");
         assert_eq!(
             (
                 p["contactId"].as_str(),
@@ -206,17 +192,17 @@ mod tests {
             ),
             ("42", "abc", "123456")
         );
-        let (r, _) = find(
+        let (f, _) = find(
             "POST",
             "/contacts/42/verification-keys/pending-communication-channel",
         )
         .unwrap();
-        assert_eq!(r.function, "send-pending-verification-key");
-        let (r, p) = find("GET", "/verify/v1/report/a%2Db").unwrap();
-        assert_eq!((r.function, p["otp_id"].as_str()), ("otp-report", "a-b"));
+        assert_eq!(f, "send-pending-verification-key");
+        let (f, p) = find("GET", "/verify/v1/report/a%2Db").unwrap();
+        assert_eq!((f, p["otp_id"].as_str()), ("otp-report", "a-b"));
         assert!(find("GET", "/verify/v1/otp/send-otp").is_none());
-        assert!(path_known("/verify/v1/otp/send-otp"));
         assert!(find("POST", "/contacts//verification-keys").is_none());
+        assert!(find("GET", "/verify/v1/report/%FF").is_none(), "not UTF-8");
     }
 
     #[test]
@@ -229,10 +215,14 @@ mod tests {
     }
 
     #[test]
-    fn every_function_name_is_unique() {
+    fn every_function_name_and_route_is_unique() {
         let mut names: Vec<_> = ROUTES.iter().map(|r| r.function).collect();
         names.sort();
         names.dedup();
         assert_eq!(names.len(), ROUTES.len());
+        let mut routes: Vec<_> = ROUTES.iter().map(|r| (r.method, r.path)).collect();
+        routes.sort();
+        routes.dedup();
+        assert_eq!(routes.len(), ROUTES.len());
     }
 }

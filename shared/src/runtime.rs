@@ -1,10 +1,7 @@
-//! Running a handler: once per cold start in Lambda, per request in the local server;
-//! one structured log line per request.
+//! Running a handler: one structured log line per request, tagged with its correlation id.
 
-use crate::app::{App, Wiring};
 use crate::http::{correlation_id, CorrelationId};
-use crate::routes::Endpoint;
-use lambda_http::{service_fn, Body, Request, Response};
+use lambda_http::{Body, Request, Response};
 use std::future::Future;
 use std::time::Instant;
 use tracing::Instrument;
@@ -33,27 +30,4 @@ where
         "request"
     );
     res
-}
-
-/// `main` of every function: telemetry, `App` once (wired by `wire`), then serve `handler` forever.
-pub async fn serve<H, Fut>(
-    endpoint: Endpoint,
-    wire: Wiring,
-    handler: H,
-) -> Result<(), lambda_http::Error>
-where
-    H: Fn(&'static App, Request) -> Fut + Copy + Send + Sync + 'static,
-    Fut: Future<Output = Response<Body>> + Send,
-{
-    lambda_http::tracing::init_default_subscriber();
-    let app = App::from_env(endpoint.needs(), wire)
-        .await
-        .inspect_err(|e| tracing::error!(error = %e, "configuration"))?;
-    // Lives as long as the process: shared by every invocation.
-    let app: &'static App = Box::leak(Box::new(app));
-    let function = endpoint.route().function;
-    lambda_http::run(service_fn(move |req: Request| async move {
-        Ok::<_, std::convert::Infallible>(observe(function, req, |req| handler(app, req)).await)
-    }))
-    .await
 }

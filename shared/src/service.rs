@@ -2,10 +2,9 @@
 
 use crate::app::App;
 use crate::domain::code::RandomnessError;
-use crate::domain::destination::mask;
 use crate::domain::{
-    Channel, Code, CodeHash, LimitScope, Policy, ResendRefusal, Session, State, Status, Template,
-    Transition,
+    Channel, Code, CodeHash, Destination, LimitScope, Policy, ResendRefusal, Session, SessionKey,
+    State, Status, Template, Transition,
 };
 use crate::ports::{Applied, DeliveryError, Message, StoreError};
 use std::collections::BTreeMap;
@@ -34,9 +33,8 @@ pub enum ServiceError {
 pub struct NewSession {
     /// The API client asking (its send budget is charged).
     pub client: String,
-    pub key: String,
-    pub channel: Channel,
-    pub destination: String,
+    pub key: SessionKey,
+    pub destination: Destination,
     pub policy: Policy,
     pub language: String,
     pub template: Template,
@@ -58,7 +56,7 @@ pub enum Outcome {
 const SENDER_ID: &str = "sender_id";
 
 impl App {
-    fn hash(&self, key: &str, code: &str) -> CodeHash {
+    fn hash(&self, key: &SessionKey, code: &str) -> CodeHash {
         self.config.pepper.hash(key, code)
     }
 
@@ -77,7 +75,6 @@ impl App {
         }
         let session = Session {
             key: new.key.clone(),
-            channel: new.channel,
             destination: new.destination.clone(),
             code_hash,
             state: State::Pending,
@@ -99,7 +96,7 @@ impl App {
         }
         self.reissue(
             &new.key,
-            Some((new.channel, new.destination)),
+            Some(new.destination),
             true,
             Some(&session.template),
             None,
@@ -111,11 +108,15 @@ impl App {
     async fn spend_budgets(
         &self,
         client: &str,
-        destination: &str,
+        destination: &Destination,
         now: i64,
     ) -> Result<(), ServiceError> {
         // Counter keys hold a keyed hash of the destination, never the number or address.
-        let destination_id = &self.config.pepper.hash("budget", destination).to_hex()[..32];
+        let destination_id = &self
+            .config
+            .pepper
+            .digest("budget", destination.as_str())
+            .to_hex()[..32];
         let budgets = [
             (
                 LimitScope::Destination,
@@ -151,7 +152,7 @@ impl App {
     pub async fn resend(
         &self,
         client: &str,
-        key: &str,
+        key: &SessionKey,
         allow_expired: bool,
     ) -> Result<Session, ServiceError> {
         self.reissue(key, None, allow_expired, None, Some(client))
@@ -160,8 +161,8 @@ impl App {
 
     async fn reissue(
         &self,
-        key: &str,
-        to: Option<(Channel, String)>,
+        key: &SessionKey,
+        to: Option<Destination>,
         allow_expired: bool,
         template: Option<&Template>,
         charge_client: Option<&str>,
@@ -177,7 +178,7 @@ impl App {
         if let Some(refusal) = current.resend_refusal(now, allow_expired) {
             return Err(ServiceError::ResendRefused(refusal));
         }
-        let (channel, destination) = to.unwrap_or((current.channel, current.destination));
+        let destination = to.unwrap_or(current.destination);
         if let Some(client) = charge_client {
             self.spend_budgets(client, &destination, now).await?;
         }
@@ -185,7 +186,6 @@ impl App {
         let transition = Transition::Reissue {
             code_hash: self.hash(key, code.expose()),
             now,
-            channel,
             destination,
             allow_expired,
         };
@@ -210,9 +210,9 @@ impl App {
 
     async fn deliver(&self, session: &Session, code: &Code) -> Result<(), ServiceError> {
         let rendered = session.template.render(code.expose());
-        let email = session.channel == Channel::Email;
+        let channel = session.destination.channel();
+        let email = channel == Channel::Email;
         let message = Message {
-            channel: session.channel,
             to: session.destination.clone(),
             subject: rendered.subject.filter(|_| email),
             body: rendered.text,
@@ -220,10 +220,10 @@ impl App {
             sender_id: session.extra.get(SENDER_ID).cloned(),
         };
         let Err(error) = self.sender.send(&message).await else {
-            tracing::info!(channel = session.channel.as_str(), to = %mask(&session.destination), "code delivered");
+            tracing::info!(channel = channel.as_str(), to = %session.destination.masked(), "code delivered");
             return Ok(());
         };
-        tracing::warn!(channel = session.channel.as_str(), to = %mask(&session.destination), %error, "delivery failed");
+        tracing::warn!(channel = channel.as_str(), to = %session.destination.masked(), %error, "delivery failed");
         let kill = Transition::MarkUndeliverable {
             code_hash: session.code_hash,
         };
@@ -236,7 +236,7 @@ impl App {
 
     /// Checks a code without consuming it; a wrong code uses an attempt.
     /// Round trips: one `GetItem` (plus one `UpdateItem` for a wrong code).
-    pub async fn check(&self, key: &str, code: &str) -> Result<Outcome, ServiceError> {
+    pub async fn check(&self, key: &SessionKey, code: &str) -> Result<Outcome, ServiceError> {
         let now = self.clock.now();
         let session = self
             .sessions
@@ -255,7 +255,7 @@ impl App {
 
     /// Verifies and consumes a code: approves exactly once.
     /// Round trips: one `UpdateItem` for the right code, two for a wrong one.
-    pub async fn verify(&self, key: &str, code: &str) -> Result<Outcome, ServiceError> {
+    pub async fn verify(&self, key: &SessionKey, code: &str) -> Result<Outcome, ServiceError> {
         let now = self.clock.now();
         let hash = self.hash(key, code);
         match self
@@ -282,7 +282,7 @@ impl App {
 
     async fn count_failure(
         &self,
-        key: &str,
+        key: &SessionKey,
         hash: &CodeHash,
         now: i64,
     ) -> Result<Outcome, ServiceError> {
@@ -303,7 +303,7 @@ impl App {
     }
 
     /// The session as it stands. Round trips: one `GetItem`.
-    pub async fn status(&self, key: &str) -> Result<Session, ServiceError> {
+    pub async fn status(&self, key: &SessionKey) -> Result<Session, ServiceError> {
         self.sessions.get(key).await?.ok_or(ServiceError::NotFound)
     }
 }

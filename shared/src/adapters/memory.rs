@@ -1,6 +1,6 @@
 //! In-memory store, contact directory and settable clock: for the local server and tests.
 
-use crate::domain::{Session, Timestamp, Transition};
+use crate::domain::{Session, SessionKey, Timestamp, Transition};
 use crate::ports::{Applied, Clock, Contact, ContactDirectory, SessionStore, StoreError};
 use async_trait::async_trait;
 use std::collections::HashMap;
@@ -35,20 +35,24 @@ impl MemoryStore {
 impl SessionStore for MemoryStore {
     async fn create(&self, session: &Session) -> Result<bool, StoreError> {
         let mut map = self.lock();
-        if map.contains_key(&session.key) {
+        if map.contains_key(session.key.as_str()) {
             return Ok(false);
         }
-        map.insert(session.key.clone(), session.clone());
+        map.insert(session.key.as_str().to_string(), session.clone());
         Ok(true)
     }
 
-    async fn get(&self, key: &str) -> Result<Option<Session>, StoreError> {
-        Ok(self.lock().get(key).cloned())
+    async fn get(&self, key: &SessionKey) -> Result<Option<Session>, StoreError> {
+        Ok(self.lock().get(key.as_str()).cloned())
     }
 
-    async fn apply(&self, key: &str, transition: &Transition) -> Result<Applied, StoreError> {
+    async fn apply(
+        &self,
+        key: &SessionKey,
+        transition: &Transition,
+    ) -> Result<Applied, StoreError> {
         let mut map = self.lock();
-        match map.get_mut(key) {
+        match map.get_mut(key.as_str()) {
             Some(s) if transition.allows(s) => {
                 transition.apply(s);
                 Ok(Applied::Yes(s.clone()))

@@ -1,6 +1,5 @@
-//! Adapters of the ports: AWS for production, memory and outbox for local use and tests.
+//! Adapters of the ports for local use and tests: memory store and contacts, outbox.
+//! The AWS adapters (DynamoDB, SNS, SES) live in the `otp-aws` crate.
 
-pub mod aws_delivery;
-pub mod dynamodb;
 pub mod memory;
 pub mod outbox;

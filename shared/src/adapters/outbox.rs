@@ -46,8 +46,8 @@ impl Sender for Outbox {
                 .unwrap_or_default();
             println!(
                 "[outbox] {} to {}{subject}: {}",
-                message.channel.as_str(),
-                message.to,
+                message.channel().as_str(),
+                message.to.as_str(),
                 message.body
             );
         }
@@ -63,7 +63,7 @@ pub struct NoDelivery;
 impl Sender for NoDelivery {
     async fn send(&self, message: &Message) -> Result<(), DeliveryError> {
         Err(DeliveryError {
-            channel: message.channel,
+            channel: message.channel(),
             reason: "delivery is not configured for this function".into(),
         })
     }

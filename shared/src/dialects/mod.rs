@@ -1,5 +1,9 @@
-//! API dialects: each parses its wire requests, calls the use cases and renders outcomes
-//! and errors in its family's envelope, mapped in one place per family.
+//! API dialects: each parses its wire requests, calls the use cases and renders outcomes in
+//! its family's form. Failures are classified once (`problem`); a family adds its table.
 
+pub mod auth;
 pub mod contacts;
+pub mod problem;
 pub mod verify_api;
+
+pub use problem::{Dialect, Problem, Reason};

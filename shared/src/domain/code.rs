@@ -1,9 +1,14 @@
 //! One-time codes: drawn uniformly from the OS CSPRNG, kept at rest only as an
 //! HMAC-SHA256 under a secret pepper, compared in constant time.
 
+use super::key::SessionKey;
 use hmac::{Hmac, Mac};
+use rand::rngs::SysRng;
+use rand::seq::IndexedRandom;
+use rand::{TryCryptoRng, TryRng};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+use std::convert::Infallible;
 use std::fmt;
 use subtle::ConstantTimeEq;
 
@@ -51,65 +56,63 @@ pub struct RandomnessError;
 
 /// Fills `buf` from the OS CSPRNG.
 pub fn random_bytes(buf: &mut [u8]) -> Result<(), RandomnessError> {
-    getrandom::fill(buf).map_err(|_| RandomnessError)
+    SysRng.try_fill_bytes(buf).map_err(|_| RandomnessError)
 }
 
 /// 32 random hex characters (128 bits), for session ids.
 pub fn random_hex_id() -> Result<String, RandomnessError> {
     let mut b = [0u8; 16];
     random_bytes(&mut b)?;
-    Ok(hex(&b))
+    Ok(hex::encode(b))
 }
 
-/// Lower-case hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 0xf) as usize] as char);
-    }
-    s
+/// The OS generator as an infallible `rand` source that remembers a failure instead of
+/// panicking (as `rand_core::UnwrapErr` would), so a failing OS source is an error, not a crash.
+#[derive(Default)]
+struct Os {
+    failed: bool,
 }
 
-/// Decodes 64 hex characters (either case) into 32 bytes.
-pub fn decode_hex32(s: &str) -> Option<[u8; 32]> {
-    if s.len() != 64 {
-        return None;
+impl TryRng for Os {
+    type Error = Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
     }
-    let mut out = [0u8; 32];
-    for (i, pair) in s.as_bytes().chunks(2).enumerate() {
-        let hi = (pair[0] as char).to_digit(16)?;
-        let lo = (pair[1] as char).to_digit(16)?;
-        out[i] = (hi * 16 + lo) as u8;
+
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
     }
-    Some(out)
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        if SysRng.try_fill_bytes(dst).is_err() {
+            self.failed = true;
+        }
+        Ok(())
+    }
 }
+
+impl TryCryptoRng for Os {}
 
 /// A code in clear. It exists only between generation and delivery; `Debug` never shows it.
 pub struct Code(String);
 
 impl Code {
-    /// Draws `len` symbols uniformly (rejection sampling, no modulo bias).
+    /// Draws `len` symbols uniformly from the OS generator (`rand`'s unbiased sampling).
     pub fn generate(len: usize, alphabet: Alphabet) -> Result<Code, RandomnessError> {
         let symbols = alphabet.symbols();
-        let n = symbols.len();
-        // Largest multiple of n not above 256: bytes at or past it are rejected.
-        let limit = 256 - (256 % n);
-        let mut out = String::with_capacity(len);
-        let mut pool = [0u8; 64];
-        while out.len() < len {
-            random_bytes(&mut pool)?;
-            for &b in &pool {
-                if (b as usize) < limit {
-                    out.push(symbols[b as usize % n] as char);
-                    if out.len() == len {
-                        break;
-                    }
-                }
-            }
+        let mut rng = Os::default();
+        let code: String = (0..len)
+            .filter_map(|_| symbols.choose(&mut rng).map(|&b| char::from(b)))
+            .collect();
+        if rng.failed || code.len() != len {
+            return Err(RandomnessError);
         }
-        Ok(Code(out))
+        Ok(Code(code))
     }
 
     /// The clear code, for building the outgoing message only.
@@ -137,12 +140,18 @@ impl Pepper {
     }
 
     /// `HMAC-SHA256(pepper, session key ‖ 0x00 ‖ normalised code)`.
-    pub fn hash(&self, session_key: &str, code: &str) -> CodeHash {
+    pub fn hash(&self, key: &SessionKey, code: &str) -> CodeHash {
+        self.digest(key.as_str(), code)
+    }
+
+    /// `HMAC-SHA256(pepper, context ‖ 0x00 ‖ normalised value)`: keyed ids that hide a value
+    /// (budget counters are keyed by the digest of a destination, never the destination).
+    pub fn digest(&self, context: &str, value: &str) -> CodeHash {
         let mut mac =
             <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
-        mac.update(session_key.as_bytes());
+        mac.update(context.as_bytes());
         mac.update(&[0]);
-        mac.update(normalise(code).as_bytes());
+        mac.update(normalise(value).as_bytes());
         CodeHash(mac.finalize().into_bytes().into())
     }
 }
@@ -169,11 +178,13 @@ impl CodeHash {
     }
 
     pub fn to_hex(&self) -> String {
-        hex(&self.0)
+        hex::encode(self.0)
     }
 
     pub fn from_hex(s: &str) -> Option<CodeHash> {
-        decode_hex32(s).map(CodeHash)
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(s, &mut out).ok()?;
+        Some(CodeHash(out))
     }
 }
 
@@ -186,6 +197,7 @@ impl fmt::Debug for CodeHash {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::key::Family;
 
     fn pepper() -> Pepper {
         Pepper::new(&[7u8; 32]).unwrap()
@@ -236,21 +248,25 @@ mod tests {
         assert_ne!(a.expose(), b.expose());
     }
 
+    fn key(id: &str) -> SessionKey {
+        SessionKey::new(Family::VerifyApi, "a", &[id])
+    }
+
     #[test]
     fn hash_binds_code_session_and_pepper() {
         let p = pepper();
-        let h = p.hash("d7#a#1", "123456");
-        assert!(h.matches(&p.hash("d7#a#1", "123456")));
-        assert!(!h.matches(&p.hash("d7#a#1", "123457")));
-        assert!(!h.matches(&p.hash("d7#a#2", "123456")));
-        assert!(!h.matches(&Pepper::new(&[8u8; 32]).unwrap().hash("d7#a#1", "123456")));
+        let h = p.hash(&key("1"), "123456");
+        assert!(h.matches(&p.hash(&key("1"), "123456")));
+        assert!(!h.matches(&p.hash(&key("1"), "123457")));
+        assert!(!h.matches(&p.hash(&key("2"), "123456")));
+        assert!(!h.matches(&Pepper::new(&[8u8; 32]).unwrap().hash(&key("1"), "123456")));
     }
 
     #[test]
     fn hash_is_case_insensitive_and_round_trips_through_hex() {
         let p = pepper();
-        let h = p.hash("k", "ab12");
-        assert!(h.matches(&p.hash("k", " AB12 ")));
+        let h = p.hash(&key("k"), "ab12");
+        assert!(h.matches(&p.hash(&key("k"), " AB12 ")));
         assert!(CodeHash::from_hex(&h.to_hex()).unwrap().matches(&h));
         assert!(CodeHash::from_hex("zz").is_none());
     }

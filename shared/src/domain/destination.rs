@@ -1,6 +1,9 @@
-//! Where codes go: channels, phone and email rules, masking for logs and reports.
+//! Where codes go: phone numbers valid for their country (libphonenumber's rules, E.164),
+//! email addresses, and the masks that stand for them in logs and reports.
 
+use phonenumber::{country, Mode, PhoneNumber};
 use serde::{Deserialize, Serialize};
+use std::str::FromStr;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -26,38 +29,131 @@ impl Channel {
     }
 }
 
-/// Normalises a phone number to E.164 (`+` and 8–15 digits, no leading zero).
-/// Spaces, dashes, dots and parentheses are dropped; the `+` is optional on input.
-pub fn e164(input: &str) -> Option<String> {
-    let trimmed = input.trim();
-    let digits_part = trimmed.strip_prefix('+').unwrap_or(trimmed);
-    let mut digits = String::with_capacity(16);
-    for c in digits_part.chars() {
+/// A phone number valid for its country, in E.164 (`+12025550123`). Only `parse` and
+/// `parse_national` make one, so an invalid or fictional number cannot reach SNS.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct E164 {
+    number: String,
+    /// ISO 3166-1 alpha-2 country of the number (`None` for non-geographic numbers).
+    country: Option<String>,
+}
+
+impl E164 {
+    /// An international number; the `+` is optional (`971501234567`), and spaces, dashes,
+    /// dots and parentheses are ignored.
+    pub fn parse(input: &str) -> Option<E164> {
+        let digits = plain(input.trim().strip_prefix('+').unwrap_or(input.trim()))?;
+        Self::valid(phonenumber::parse(None, format!("+{digits}")).ok()?)
+    }
+
+    /// A national number of `country` (ISO 3166-1 alpha-2, e.g. `MX`), or an international
+    /// one with its `+`.
+    pub fn parse_national(input: &str, country: &str) -> Option<E164> {
+        let input = input.trim();
+        if input.starts_with('+') {
+            return Self::parse(input);
+        }
+        let id = country::Id::from_str(&country.to_ascii_uppercase()).ok()?;
+        Self::valid(phonenumber::parse(Some(id), plain(input)?).ok()?)
+    }
+
+    /// A number the store holds: written by `parse`, so trusted as it is.
+    pub fn from_stored(number: &str) -> E164 {
+        Self::parse(number).unwrap_or_else(|| E164 {
+            number: number.to_string(),
+            country: None,
+        })
+    }
+
+    fn valid(number: PhoneNumber) -> Option<E164> {
+        number.is_valid().then(|| E164 {
+            number: number.format().mode(Mode::E164).to_string(),
+            country: number.country().id().map(|id| id.as_ref().to_string()),
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.number
+    }
+
+    /// ISO 3166-1 alpha-2 country of the number (`US`, `MX`).
+    pub fn country(&self) -> Option<&str> {
+        self.country.as_deref()
+    }
+}
+
+/// The digits of a written number, or `None` if it holds anything but digits and separators.
+fn plain(input: &str) -> Option<String> {
+    let mut digits = String::with_capacity(input.len());
+    for c in input.chars() {
         match c {
             '0'..='9' => digits.push(c),
             ' ' | '-' | '.' | '(' | ')' => {}
             _ => return None,
         }
     }
-    if !(8..=15).contains(&digits.len()) || digits.starts_with('0') {
-        return None;
-    }
-    Some(format!("+{digits}"))
+    (!digits.is_empty() && digits.len() <= 17).then_some(digits)
 }
 
 /// A plausible email address: one `@`, a non-empty local part, a dotted domain, no spaces.
-pub fn email(input: &str) -> Option<String> {
-    let s = input.trim();
-    let (local, domain) = s.split_once('@')?;
-    let ok = !local.is_empty()
-        && local.len() <= 64
-        && s.len() <= 254
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains('@')
-        && s.chars().all(|c| c.is_ascii_graphic());
-    ok.then(|| s.to_string())
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(input: &str) -> Option<Email> {
+        let s = input.trim();
+        let (local, domain) = s.split_once('@')?;
+        let ok = !local.is_empty()
+            && local.len() <= 64
+            && s.len() <= 254
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains('@')
+            && s.chars().all(|c| c.is_ascii_graphic());
+        ok.then(|| Email(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Where a code goes; the channel follows from it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Destination {
+    Phone(E164),
+    Email(Email),
+}
+
+impl Destination {
+    pub fn channel(&self) -> Channel {
+        match self {
+            Destination::Phone(_) => Channel::Sms,
+            Destination::Email(_) => Channel::Email,
+        }
+    }
+
+    /// The number or address as SNS / SES take it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Destination::Phone(p) => p.as_str(),
+            Destination::Email(e) => e.as_str(),
+        }
+    }
+
+    /// A destination the store holds (channel and value as written).
+    pub fn from_stored(channel: Channel, value: &str) -> Destination {
+        match channel {
+            Channel::Sms => Destination::Phone(E164::from_stored(value)),
+            Channel::Email => Destination::Email(Email(value.to_string())),
+        }
+    }
+
+    /// What logs and reports show instead of the destination.
+    pub fn masked(&self) -> String {
+        mask(self.as_str())
+    }
 }
 
 /// Masks a destination for logs and status reports: `+4477******89`, `j***@example.com`.
@@ -79,10 +175,18 @@ pub fn mask(destination: &str) -> String {
 mod tests {
     use super::*;
 
+    fn e164(s: &str) -> Option<String> {
+        E164::parse(s).map(|p| p.as_str().to_string())
+    }
+
     #[test]
-    fn phones_normalise_to_e164() {
-        assert_eq!(e164("+44 7700-900123").as_deref(), Some("+447700900123"));
+    fn phones_normalise_to_e164_and_know_their_country() {
+        assert_eq!(e164("+44 7400-000001").as_deref(), Some("+447400000001"));
         assert_eq!(e164("971501234567").as_deref(), Some("+971501234567"));
+        assert_eq!(e164("+1 (202) 555-0123").as_deref(), Some("+12025550123"));
+        let mx = E164::parse("+52 55 1234 5678").unwrap();
+        assert_eq!((mx.as_str(), mx.country()), ("+525512345678", Some("MX")));
+        assert_eq!(E164::parse("+34 612 345 678").unwrap().country(), Some("ES"));
         for bad in [
             "",
             "+",
@@ -97,10 +201,31 @@ mod tests {
     }
 
     #[test]
+    fn numbers_invalid_for_their_country_are_refused() {
+        // Fictional or retired ranges libphonenumber refuses: NANP 555-01xx outside real area
+        // codes, Mexico's old mobile `1`, the UK's drama range.
+        for bad in ["+1 555 555 0101", "+52 1 55 1234 5678", "+44 7700 900123", "+1 202 055 0123"] {
+            assert_eq!(e164(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn national_numbers_take_their_country_from_the_caller() {
+        let p = E164::parse_national("55 1234 5678", "mx").unwrap();
+        assert_eq!((p.as_str(), p.country()), ("+525512345678", Some("MX")));
+        assert_eq!(
+            E164::parse_national("+34612345678", "MX").unwrap().as_str(),
+            "+34612345678"
+        );
+        assert!(E164::parse_national("1234", "MX").is_none());
+        assert!(E164::parse_national("5512345678", "XX").is_none());
+    }
+
+    #[test]
     fn emails_are_checked() {
         assert_eq!(
-            email(" ana@example.com ").as_deref(),
-            Some("ana@example.com")
+            Email::parse(" ana@example.com ").map(|e| e.0),
+            Some("ana@example.com".to_string())
         );
         for bad in [
             "",
@@ -111,13 +236,13 @@ mod tests {
             "a na@x.com",
             "ana@.com",
         ] {
-            assert_eq!(email(bad), None, "{bad}");
+            assert_eq!(Email::parse(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn masks_hide_most_of_the_destination() {
-        assert_eq!(mask("+447700900123"), "+447*******23");
+        assert_eq!(mask("+447400000123"), "+447*******23");
         assert_eq!(mask("ana@example.com"), "a***@example.com");
         assert_eq!(mask("+123"), "****");
     }

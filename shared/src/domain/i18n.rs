@@ -96,6 +96,7 @@ pub enum Text {
     SessionNotFound,
     ChannelMissing,
     UnknownTemplate,
+    InvalidCode,
     ResendTooSoon,
     TooManySends,
     AlreadyVerified,
@@ -122,6 +123,8 @@ impl Text {
             (Text::ChannelMissing, true) => "El contacto no tiene dirección para ese canal",
             (Text::UnknownTemplate, false) => "Unknown template metadata key",
             (Text::UnknownTemplate, true) => "Clave de plantilla desconocida",
+            (Text::InvalidCode, false) => "The code is not valid",
+            (Text::InvalidCode, true) => "El código no es válido",
             (Text::ResendTooSoon, false) => "A code was sent moments ago; wait before asking again",
             (Text::ResendTooSoon, true) => {
                 "Se envió un código hace poco; espera antes de pedir otro"

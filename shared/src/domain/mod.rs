@@ -1,12 +1,14 @@
-//! Pure domain: codes, sessions, destinations, localisation. No I/O.
+//! Pure domain: codes, sessions, keys, destinations, localisation. No I/O.
 
 pub mod code;
 pub mod destination;
 pub mod i18n;
+pub mod key;
 pub mod limits;
 pub mod session;
 
 pub use code::{Alphabet, Code, CodeHash, Pepper};
-pub use destination::Channel;
+pub use destination::{Channel, Destination, Email, E164};
+pub use key::{Family, SessionKey};
 pub use limits::{LimitScope, SendBudget};
 pub use session::{Policy, ResendRefusal, Session, State, Status, Template, Timestamp, Transition};

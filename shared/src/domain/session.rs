@@ -4,7 +4,8 @@
 //! the memory store directly and mirrored by the DynamoDB store's condition expressions.
 
 use super::code::{Alphabet, CodeHash};
-use super::destination::Channel;
+use super::destination::Destination;
+use super::key::SessionKey;
 use std::collections::BTreeMap;
 
 /// Seconds since the Unix epoch.
@@ -93,10 +94,8 @@ impl Template {
 /// One verification session, as stored.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Session {
-    /// Store key: family, client and the family's own id (`d7#acme#<uuid>`).
-    pub key: String,
-    pub channel: Channel,
-    pub destination: String,
+    pub key: SessionKey,
+    pub destination: Destination,
     pub code_hash: CodeHash,
     pub state: State,
     pub attempts: u32,
@@ -149,8 +148,7 @@ pub enum Transition {
     Reissue {
         code_hash: CodeHash,
         now: Timestamp,
-        channel: Channel,
-        destination: String,
+        destination: Destination,
         /// Whether a session past its expiry may be revived.
         allow_expired: bool,
     },
@@ -190,7 +188,6 @@ impl Transition {
             Transition::Reissue {
                 code_hash,
                 now,
-                channel,
                 destination,
                 ..
             } => {
@@ -200,7 +197,6 @@ impl Transition {
                 s.last_sent_at = *now;
                 s.next_send_at = now + i64::from(s.policy.resend_cooldown_secs);
                 s.expires_at = now + i64::from(s.policy.validity_secs);
-                s.channel = *channel;
                 s.destination = destination.clone();
             }
             Transition::Verify { now, .. } => {
@@ -248,6 +244,8 @@ impl Session {
 pub(crate) mod tests {
     use super::*;
     use crate::domain::code::Pepper;
+    use crate::domain::destination::E164;
+    use crate::domain::key::Family;
 
     pub fn policy() -> Policy {
         Policy {
@@ -261,13 +259,20 @@ pub(crate) mod tests {
         }
     }
 
+    fn key() -> SessionKey {
+        SessionKey::new(Family::VerifyApi, "t", &["k"])
+    }
+
+    pub fn phone() -> Destination {
+        Destination::Phone(E164::parse("+12025550123").unwrap())
+    }
+
     pub fn session(now: Timestamp, code: &str) -> Session {
         let pepper = Pepper::new(&[1; 32]).unwrap();
         Session {
-            key: "t#k".into(),
-            channel: Channel::Sms,
-            destination: "+15551234567".into(),
-            code_hash: pepper.hash("t#k", code),
+            key: key(),
+            destination: phone(),
+            code_hash: pepper.hash(&key(), code),
             state: State::Pending,
             attempts: 0,
             sends: 1,
@@ -284,7 +289,7 @@ pub(crate) mod tests {
     }
 
     fn hash(code: &str) -> CodeHash {
-        Pepper::new(&[1; 32]).unwrap().hash("t#k", code)
+        Pepper::new(&[1; 32]).unwrap().hash(&key(), code)
     }
 
     #[test]
@@ -347,7 +352,6 @@ pub(crate) mod tests {
         let at = |now| Transition::Reissue {
             code_hash: hash("999999"),
             now,
-            channel: Channel::Sms,
             destination: s.destination.clone(),
             allow_expired: false,
         };
@@ -405,8 +409,7 @@ pub(crate) mod tests {
         let resend = Transition::Reissue {
             code_hash: hash("1"),
             now: 40,
-            channel: Channel::Sms,
-            destination: "+1".into(),
+            destination: phone(),
             allow_expired: false,
         };
         assert!(resend.allows(&s));

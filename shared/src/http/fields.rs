@@ -1,32 +1,68 @@
-//! Reading typed fields out of a JSON object, collecting every problem with its field name.
+//! Reading typed fields out of a JSON object, collecting every fault with its field name.
 
 use serde_json::{Map, Value};
 
+/// What is wrong with one input.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Problem {
+pub enum Fault {
     Missing,
     /// The JSON type is wrong; names the expected one.
     WrongType(&'static str),
     Invalid(String),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub problem: Problem,
+/// Where an input travels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Location {
+    Body,
+    Path,
+    Query,
+    Header,
 }
 
-impl FieldError {
-    pub fn message(&self) -> String {
-        match &self.problem {
-            Problem::Missing => "Field required".into(),
-            Problem::WrongType(t) => format!("Input should be a valid {t}"),
-            Problem::Invalid(m) => m.clone(),
+impl Location {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Location::Body => "body",
+            Location::Path => "path",
+            Location::Query => "query",
+            Location::Header => "header",
         }
     }
 }
 
-/// A JSON object being read. `null` counts as absent everywhere.
+/// One faulty input: where, which (empty for the body as a whole), and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub location: Location,
+    pub field: String,
+    pub fault: Fault,
+}
+
+impl FieldError {
+    pub fn new(location: Location, field: &str, fault: Fault) -> FieldError {
+        FieldError {
+            location,
+            field: field.into(),
+            fault,
+        }
+    }
+
+    /// An input that is present but unacceptable, with the reason.
+    pub fn invalid(location: Location, field: &str, message: impl Into<String>) -> FieldError {
+        Self::new(location, field, Fault::Invalid(message.into()))
+    }
+
+    pub fn message(&self) -> String {
+        match &self.fault {
+            Fault::Missing => "Field required".into(),
+            Fault::WrongType(t) => format!("Input should be a valid {t}"),
+            Fault::Invalid(m) => m.clone(),
+        }
+    }
+}
+
+/// A JSON body being read. `null` counts as absent everywhere.
 pub struct Fields {
     map: Map<String, Value>,
     pub errors: Vec<FieldError>,
@@ -40,15 +76,13 @@ impl Fields {
         }
     }
 
-    pub fn fail(&mut self, field: &str, problem: Problem) {
-        self.errors.push(FieldError {
-            field: field.into(),
-            problem,
-        });
+    pub fn fail(&mut self, field: &str, fault: Fault) {
+        self.errors
+            .push(FieldError::new(Location::Body, field, fault));
     }
 
     pub fn invalid(&mut self, field: &str, message: impl Into<String>) {
-        self.fail(field, Problem::Invalid(message.into()));
+        self.fail(field, Fault::Invalid(message.into()));
     }
 
     fn present(&self, name: &str) -> Option<&Value> {
@@ -59,7 +93,7 @@ impl Fields {
         match self.present(name)? {
             Value::String(s) => Some(s.clone()),
             _ => {
-                self.fail(name, Problem::WrongType("string"));
+                self.fail(name, Fault::WrongType("string"));
                 None
             }
         }
@@ -67,7 +101,7 @@ impl Fields {
 
     pub fn str(&mut self, name: &str) -> Option<String> {
         if self.present(name).is_none() {
-            self.fail(name, Problem::Missing);
+            self.fail(name, Fault::Missing);
             return None;
         }
         self.opt_str(name)
@@ -94,7 +128,7 @@ impl Fields {
                 None
             }
             None => {
-                self.fail(name, Problem::WrongType("integer"));
+                self.fail(name, Fault::WrongType("integer"));
                 None
             }
         }
@@ -106,7 +140,7 @@ impl Fields {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
             _ => {
-                self.fail(name, Problem::WrongType("string"));
+                self.fail(name, Fault::WrongType("string"));
                 None
             }
         }

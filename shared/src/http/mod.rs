@@ -1,7 +1,9 @@
-//! HTTP plumbing shared by the dialects: request context, body and field parsing, responses.
+//! HTTP plumbing shared by the dialects: request context, headers, body and field parsing,
+//! JSON responses. It knows no route table and no `App`.
 
 pub mod fields;
 
+use fields::{FieldError, Location};
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -65,12 +67,9 @@ pub fn language(req: &Request, fallback: &str) -> String {
     )
 }
 
-/// A path parameter: API Gateway's `pathParameters`, else matched from the path against `route`.
-pub fn path_param(req: &Request, route: &str, name: &str) -> Option<String> {
-    if let Some(v) = req.path_parameters_ref().and_then(|p| p.first(name)) {
-        return Some(v.to_string());
-    }
-    crate::routes::match_path(route, req.uri().path())?.remove(name)
+/// A path parameter, as API Gateway (or the router, for the local server) set it.
+pub fn path_param<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.path_parameters_ref().and_then(|p| p.first(name))
 }
 
 /// JSON response with the given status.
@@ -84,12 +83,29 @@ pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
     res
 }
 
+/// 200 with a JSON body.
+pub fn ok(value: &serde_json::Value) -> Response<Body> {
+    json(StatusCode::OK, value)
+}
+
 /// Why a request body could not be read as a JSON object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BodyError {
     TooLarge,
     Malformed(String),
     NotAnObject,
+}
+
+/// A body error is a fault of the body as a whole (no field name).
+impl From<BodyError> for FieldError {
+    fn from(e: BodyError) -> FieldError {
+        let message = match e {
+            BodyError::TooLarge => format!("Body exceeds {MAX_BODY_BYTES} bytes"),
+            BodyError::Malformed(m) => format!("JSON decode error: {m}"),
+            BodyError::NotAnObject => "Input should be a valid dictionary".into(),
+        };
+        FieldError::invalid(Location::Body, "", message)
+    }
 }
 
 /// The body as a JSON object; an empty body reads as `{}` only when `empty_ok`.
@@ -113,11 +129,4 @@ pub fn json_object(
         Ok(_) => Err(BodyError::NotAnObject),
         Err(e) => Err(BodyError::Malformed(e.to_string())),
     }
-}
-
-/// The client a Bearer request authenticates as (`None`: missing or unknown token).
-pub fn bearer_client(app: &crate::app::App, req: &Request) -> Option<String> {
-    bearer(req)
-        .and_then(|t| app.config.tokens.client_of(t))
-        .map(str::to_string)
 }

@@ -1,41 +1,31 @@
 //! `POST /contacts/{contactId}/verification-keys` and
 //! `POST /contacts/{contactId}/verification-keys/pending-communication-channel`.
 
-use super::{contact_id, context, render, session_key, valid_session_id, Ctx, Failure};
+use super::{contact_id, session_key, valid_session_id, Contacts, SESSION_ID_RULE};
 use crate::app::App;
-use crate::domain::destination::{e164, email};
-use crate::domain::{i18n, Channel};
+use crate::dialects::auth::bearer_client;
+use crate::dialects::problem::{finish, Missing, Problem, Reason};
+use crate::domain::{i18n, Channel, Destination, Email, E164};
 use crate::http::{self, fields::Fields};
 use crate::ports::Contact;
 use crate::service::NewSession;
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
-pub const ROUTE: &str = "/contacts/{contactId}/verification-keys";
-pub const PENDING_ROUTE: &str =
-    "/contacts/{contactId}/verification-keys/pending-communication-channel";
-
 /// Sends to the contact's own phone or email.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    run(app, req, ROUTE, false).await
+    run(app, req, false).await
 }
 
 /// Sends to the contact's pending phone or email.
 pub async fn handle_pending(app: &App, req: Request) -> Response<Body> {
-    run(app, req, PENDING_ROUTE, true).await
+    run(app, req, true).await
 }
 
-async fn run(app: &App, req: Request, route: &str, pending: bool) -> Response<Body> {
-    let ctx = match context(app, &req) {
-        Ok(ctx) => ctx,
-        Err(res) => return *res,
-    };
-    let mut lang = ctx.language.clone();
-    match send(app, &req, route, pending, &ctx, &mut lang).await {
-        Ok(generated) => http::json(StatusCode::OK, &json!({ "generatedSessionId": generated })),
-        Err(failure) => render(&req, &lang, failure),
-    }
+async fn run(app: &App, req: Request, pending: bool) -> Response<Body> {
+    let mut language = http::language(&req, &app.config.default_language);
+    let result = send(app, &req, pending, &mut language).await;
+    finish::<Contacts>(&req, &language, result)
 }
 
 struct SendRequest {
@@ -44,30 +34,26 @@ struct SendRequest {
     template_key: String,
 }
 
-fn parse(req: &Request, pending: bool) -> Result<SendRequest, Failure> {
+fn parse(req: &Request, pending: bool) -> Result<SendRequest, Problem> {
     let mut f = Fields::new(http::json_object(req, false)?);
     let session_id = f.opt_str("sessionId");
     let channel = f.str("channel");
     let template_key = f.opt_str("templateMetadataKey");
-    if let Some(e) = f.errors.into_iter().next() {
-        return Err(e.into());
-    }
     if session_id.as_deref().is_some_and(|s| !valid_session_id(s)) {
-        return Err(Failure::BadRequest {
-            sub_code: "sessionId".into(),
-            detail: Some("1-64 of [A-Za-z0-9_-]".into()),
-        });
+        f.invalid("sessionId", SESSION_ID_RULE);
     }
-    let channel = match channel.unwrap_or_default().to_ascii_lowercase().as_str() {
-        "sms" => Channel::Sms,
-        "email" => Channel::Email,
-        _ => {
-            return Err(Failure::BadRequest {
-                sub_code: "channel".into(),
-                detail: Some("one of Sms, Email".into()),
-            })
+    let channel = match channel.map(|c| c.to_ascii_lowercase()).as_deref() {
+        Some("sms") => Some(Channel::Sms),
+        Some("email") => Some(Channel::Email),
+        Some(_) => {
+            f.invalid("channel", "one of Sms, Email");
+            None
         }
+        None => None,
     };
+    if !f.errors.is_empty() {
+        return Err(Problem::invalid(f.errors));
+    }
     let default_key = if pending {
         "contact-update"
     } else {
@@ -75,76 +61,70 @@ fn parse(req: &Request, pending: bool) -> Result<SendRequest, Failure> {
     };
     Ok(SendRequest {
         session_id,
-        channel,
+        channel: channel.unwrap_or(Channel::Sms),
         template_key: template_key.unwrap_or_else(|| default_key.into()),
     })
 }
 
-/// The contact's address on `channel`, normalised, or the `subCode` of what is missing.
-fn destination(contact: &Contact, channel: Channel, pending: bool) -> Result<String, Failure> {
-    type Normalise = fn(&str) -> Option<String>;
-    let (value, missing, normalise): (&Option<String>, &'static str, Normalise) =
-        match (channel, pending) {
-            (Channel::Sms, false) => (&contact.phone, "ContactHasNoPhone", e164),
-            (Channel::Email, false) => (&contact.email, "ContactHasNoEmail", email),
-            (Channel::Sms, true) => (&contact.pending_phone, "ContactHasNoPendingPhone", e164),
-            (Channel::Email, true) => (&contact.pending_email, "ContactHasNoPendingEmail", email),
-        };
-    value
-        .as_deref()
-        .and_then(normalise)
-        .ok_or(Failure::ChannelMissing(missing))
+/// The contact's address on `channel`, or why there is none.
+fn destination(contact: &Contact, channel: Channel, pending: bool) -> Result<Destination, Problem> {
+    let phone = |v: &Option<String>| v.as_deref().and_then(E164::parse).map(Destination::Phone);
+    let email = |v: &Option<String>| v.as_deref().and_then(Email::parse).map(Destination::Email);
+    let found = match (channel, pending) {
+        (Channel::Sms, false) => phone(&contact.phone),
+        (Channel::Email, false) => email(&contact.email),
+        (Channel::Sms, true) => phone(&contact.pending_phone),
+        (Channel::Email, true) => email(&contact.pending_email),
+    };
+    found.ok_or_else(|| Problem::new(Reason::NoAddress { channel, pending }))
 }
 
 async fn send(
     app: &App,
     req: &Request,
-    route: &str,
     pending: bool,
-    ctx: &Ctx,
-    lang: &mut String,
-) -> Result<Option<String>, Failure> {
-    let contact_id = contact_id(req, route)?;
+    language: &mut String,
+) -> Result<Response<Body>, Problem> {
+    let client = bearer_client(&app.config.tokens, req)?;
+    let contact_id = contact_id(req)?;
     let body = parse(req, pending)?;
     if !i18n::TEMPLATE_KEYS.contains(&body.template_key.as_str()) {
-        return Err(Failure::UnknownTemplate);
+        return Err(Problem::new(Reason::UnknownTemplate));
     }
     let contact = app
         .contacts
         .get(contact_id)
-        .await
-        .map_err(|e| Failure::Service(e.into()))?
-        .ok_or(Failure::ContactNotFound)?;
+        .await?
+        .ok_or_else(|| Problem::new(Reason::NotFound(Missing::Contact)))?;
     // The contact's language ranks below the caller's explicit choice, above the default.
     if let Some(preferred) = contact.language.as_deref() {
-        *lang = http::language(req, preferred);
+        *language = http::language(req, preferred);
     }
     let destination = destination(&contact, body.channel, pending)?;
     let (session_id, generated) = match body.session_id {
         Some(id) => (id, None),
         None => {
-            let id =
-                crate::domain::code::random_hex_id().map_err(|e| Failure::Service(e.into()))?;
+            let id = crate::domain::code::random_hex_id()?;
             (id.clone(), Some(id))
         }
     };
-    let template = i18n::template(&body.template_key, lang).ok_or(Failure::UnknownTemplate)?;
+    let template = i18n::template(&body.template_key, language)
+        .ok_or_else(|| Problem::new(Reason::UnknownTemplate))?;
     let mut extra = std::collections::BTreeMap::new();
     extra.insert("contact_id".into(), contact_id.to_string());
     if pending {
         extra.insert("pending".into(), "true".into());
     }
     app.send(NewSession {
-        client: ctx.client.clone(),
-        key: session_key(&ctx.client, contact_id, &session_id),
-        channel: body.channel,
+        key: session_key(&client, contact_id, &session_id),
+        client,
         destination,
         policy: app.config.policy,
-        language: lang.clone(),
+        language: language.clone(),
         template,
         sender_id: None,
         extra,
     })
     .await?;
-    Ok(generated)
+    Ok(http::ok(&json!({ "generatedSessionId": generated })))
 }

@@ -1,10 +1,44 @@
-//! `POST /contacts/{contactId}/verification-keys/{sessionId}/{key}/verify`: verifies and consumes.
+//! `POST /contacts/{contactId}/verification-keys/{sessionId}/{key}/verify`: verifies and
+//! consumes; `check` shares the flow without consuming.
 
+use super::{key_params, Contacts};
 use crate::app::App;
+use crate::dialects::auth::bearer_client;
+use crate::dialects::problem::{finish, Problem};
+use crate::http;
+use crate::service::Outcome;
 use lambda_http::{Body, Request, Response};
-
-pub const ROUTE: &str = "/contacts/{contactId}/verification-keys/{sessionId}/{key}/verify";
+use serde_json::json;
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    super::judge_key(app, req, ROUTE, true).await
+    judge_key(app, req, Judge::Verify).await
+}
+
+pub enum Judge {
+    Check,
+    Verify,
+}
+
+/// Checks or verifies the `{key}` of a check/verify route: `{"keyStatus", "attemptsLeft"}`.
+pub async fn judge_key(app: &App, req: Request, judge: Judge) -> Response<Body> {
+    let language = http::language(&req, &app.config.default_language);
+    let result = judged(app, &req, judge).await;
+    finish::<Contacts>(&req, &language, result)
+}
+
+async fn judged(app: &App, req: &Request, judge: Judge) -> Result<Response<Body>, Problem> {
+    let client = bearer_client(&app.config.tokens, req)?;
+    let (session, key) = key_params(req, &client)?;
+    let outcome = match judge {
+        Judge::Verify => app.verify(&session, &key).await?,
+        Judge::Check => app.check(&session, &key).await?,
+    };
+    let (status, left) = match outcome {
+        Outcome::Valid { attempts_left } => ("Valid", attempts_left),
+        Outcome::Invalid { attempts_left } => ("Invalid", attempts_left),
+        Outcome::Expired => ("Expired", 0),
+        Outcome::AttemptsExceeded => ("AttemptsExceeded", 0),
+        Outcome::AlreadyVerified => ("AlreadyVerified", 0),
+    };
+    Ok(http::ok(&json!({ "keyStatus": status, "attemptsLeft": left })))
 }

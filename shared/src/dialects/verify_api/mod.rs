@@ -1,61 +1,126 @@
-//! Verify API (seed `001`): Bearer auth; validation errors as FastAPI's 422
+//! Verify API (D7-compatible): Bearer auth; validation errors as FastAPI's 422
 //! `{"detail": [{loc, msg, type}]}`, other errors as `{"detail": {code, message}}`.
+//! Messages stay English whatever the language: its clients match on them.
 
 pub mod report;
 pub mod resend;
 pub mod send;
 pub mod verify;
 
-use crate::app::App;
-use crate::domain::{LimitScope, ResendRefusal};
-use crate::http::{self, fields::FieldError, fields::Problem, BodyError};
-use crate::service::ServiceError;
-use lambda_http::http::{HeaderValue, StatusCode};
-use lambda_http::{Body, Request, Response};
+use super::problem::{Ctx, Dialect, Problem, Reason, Rejection};
+use crate::domain::{Family, LimitScope, ResendRefusal, SessionKey};
+use crate::http::fields::{Fault, Fields};
+use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 
-/// Everything that ends a request of this family short of success.
-#[derive(Debug)]
-pub enum Failure {
-    /// 422: body or path problems, each with its location.
-    Validation(Vec<(&'static str, FieldError)>),
-    Unauthorized,
-    /// 400 `INVALID_OTP_CODE`.
-    InvalidCode(&'static str),
-    Service(ServiceError),
-}
+/// This family's wire form.
+pub struct VerifyApi;
 
-impl From<ServiceError> for Failure {
-    fn from(e: ServiceError) -> Self {
-        Failure::Service(e)
+impl Dialect for VerifyApi {
+    fn render(problem: &Problem, _: &Ctx) -> (StatusCode, Value) {
+        if problem.reason == Reason::Invalid {
+            return (StatusCode::UNPROCESSABLE_ENTITY, validation(problem));
+        }
+        let (status, code, message) = entry(problem);
+        let status = status.unwrap_or_else(|| problem.status());
+        (
+            status,
+            json!({ "detail": { "code": code, "message": message } }),
+        )
     }
 }
 
-impl From<BodyError> for Failure {
-    fn from(e: BodyError) -> Self {
-        let message = match e {
-            BodyError::TooLarge => format!("Body exceeds {} bytes", http::MAX_BODY_BYTES),
-            BodyError::Malformed(m) => format!("JSON decode error: {m}"),
-            BodyError::NotAnObject => "Input should be a valid dictionary".into(),
-        };
-        Failure::Validation(vec![(
-            "body",
-            FieldError {
-                field: String::new(),
-                problem: Problem::Invalid(message),
-            },
-        )])
-    }
+/// The table: each reason's status (when not the common one), code and message.
+fn entry(problem: &Problem) -> (Option<StatusCode>, &'static str, String) {
+    let resend = Some(StatusCode::BAD_REQUEST);
+    let (status, code, message) = match problem.reason {
+        Reason::Invalid | Reason::NoAddress { .. } | Reason::UnknownTemplate => {
+            (None, "BAD_REQUEST", "The request is not valid")
+        }
+        Reason::Unauthorized => (None, "UNAUTHORIZED", "Missing or invalid bearer token"),
+        Reason::NotFound(_) => (None, "MESSAGE_LOG_NOT_EXISTS", "OTP request not found"),
+        Reason::CodeRejected(Rejection::Wrong | Rejection::Expired) => (
+            None,
+            "INVALID_OTP_CODE",
+            "Invalid OTP code or OTP code expired",
+        ),
+        Reason::CodeRejected(Rejection::AttemptsExhausted) => (
+            None,
+            "INVALID_OTP_CODE",
+            "Maximum verification attempts reached",
+        ),
+        Reason::ResendRefused(ResendRefusal::TooSoon { cooldown_secs, .. }) => {
+            let message = format!("Frequent resend request, resend request need minimum {cooldown_secs} seconds delay");
+            return (resend, "FREQUENT_RESEND_REQUEST", message);
+        }
+        Reason::ResendRefused(ResendRefusal::Expired) => {
+            (resend, "OTP_EXPIRED", "Resend Failed. OTP time limit expired.")
+        }
+        Reason::ResendRefused(ResendRefusal::TooManySends) => (
+            resend,
+            "RESEND_LIMIT_EXCEEDED",
+            "Resend Failed. Maximum resend count reached.",
+        ),
+        Reason::ResendRefused(ResendRefusal::AlreadyVerified) => (
+            resend,
+            "OTP_ALREADY_VERIFIED",
+            "Resend Failed. OTP already verified.",
+        ),
+        Reason::ResendRefused(ResendRefusal::AttemptsExhausted) => (
+            resend,
+            "OTP_FAILED",
+            "Resend Failed. Maximum verification attempts reached.",
+        ),
+        Reason::RateLimited(LimitScope::Destination) => (
+            None,
+            "TOO_MANY_REQUESTS",
+            "Too many OTP requests for this recipient; retry later",
+        ),
+        Reason::RateLimited(LimitScope::Client) => (
+            None,
+            "TOO_MANY_REQUESTS",
+            "Too many OTP requests for this account; retry later",
+        ),
+        Reason::DeliveryFailed => (
+            None,
+            "DELIVERY_FAILED",
+            "The OTP message could not be delivered",
+        ),
+        Reason::Unavailable => (
+            None,
+            "SERVICE_UNAVAILABLE",
+            "The service is temporarily unavailable",
+        ),
+    };
+    (status, code, message.to_string())
 }
 
-/// Failures of body fields.
-pub fn body_errors(errors: Vec<FieldError>) -> Failure {
-    Failure::Validation(errors.into_iter().map(|e| ("body", e)).collect())
+/// FastAPI's validation list: `loc` is the location, then the field when there is one.
+fn validation(problem: &Problem) -> Value {
+    let items: Vec<Value> = problem
+        .fields
+        .iter()
+        .map(|e| {
+            let loc = if e.field.is_empty() {
+                json!([e.location.as_str()])
+            } else {
+                json!([e.location.as_str(), e.field])
+            };
+            let kind = match &e.fault {
+                Fault::Missing => "missing".to_string(),
+                Fault::WrongType("integer") => "int_type".to_string(),
+                Fault::WrongType(t) => format!("{t}_type"),
+                Fault::Invalid(_) => "value_error".to_string(),
+            };
+            json!({ "loc": loc, "msg": e.message(), "type": kind })
+        })
+        .collect();
+    json!({ "detail": items })
 }
 
-/// Store key of an OTP: family, client, id.
-pub fn session_key(client: &str, otp_id: &str) -> String {
-    format!("d7#{client}#{otp_id}")
+/// Store key of an OTP: the client's, by id.
+pub fn session_key(client: &str, otp_id: &str) -> SessionKey {
+    SessionKey::new(Family::VerifyApi, client, &[otp_id])
 }
 
 /// A canonical (lower-case, hyphenated) UUID.
@@ -65,140 +130,32 @@ pub fn parse_otp_id(raw: &str) -> Option<String> {
         .map(|u| u.hyphenated().to_string())
 }
 
-/// Authenticates; the first step of every handler.
-pub fn client(app: &App, req: &Request) -> Result<String, Failure> {
-    http::bearer_client(app, req).ok_or(Failure::Unauthorized)
-}
-
-fn error_type(problem: &Problem) -> String {
-    match problem {
-        Problem::Missing => "missing".into(),
-        Problem::WrongType("integer") => "int_type".into(),
-        Problem::WrongType(t) => format!("{t}_type"),
-        Problem::Invalid(_) => "value_error".into(),
-    }
-}
-
-/// The one mapping of this family's failures to the wire.
-pub fn render(failure: Failure) -> Response<Body> {
-    let detail = |status: u16, code: &str, message: &str| {
-        http::json(
-            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            &json!({ "detail": { "code": code, "message": message } }),
-        )
-    };
-    match failure {
-        Failure::Validation(errors) => {
-            let items: Vec<Value> = errors
-                .iter()
-                .map(|(place, e)| {
-                    let loc = if e.field.is_empty() {
-                        json!([place])
-                    } else {
-                        json!([place, e.field])
-                    };
-                    json!({ "loc": loc, "msg": e.message(), "type": error_type(&e.problem) })
-                })
-                .collect();
-            http::json(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &json!({ "detail": items }),
-            )
+/// Reads the `otp_id` of a resend/verify body (a UUID).
+fn otp_id(f: &mut Fields) -> Option<String> {
+    let raw = f.opt_text("otp_id");
+    match raw {
+        None if f.errors.is_empty() => {
+            f.fail("otp_id", Fault::Missing);
+            None
         }
-        Failure::Unauthorized => detail(401, "UNAUTHORIZED", "Missing or invalid bearer token"),
-        Failure::InvalidCode(message) => detail(400, "INVALID_OTP_CODE", message),
-        Failure::Service(ServiceError::NotFound) => {
-            detail(404, "MESSAGE_LOG_NOT_EXISTS", "OTP request not found")
-        }
-        Failure::Service(ServiceError::ResendRefused(refusal)) => match refusal {
-            ResendRefusal::TooSoon {
-                retry_after_secs,
-                cooldown_secs,
-            } => {
-                let mut res = detail(
-                    400,
-                    "FREQUENT_RESEND_REQUEST",
-                    &format!("Frequent resend request, resend request need minimum {cooldown_secs} seconds delay"),
-                );
-                res.headers_mut()
-                    .insert("retry-after", HeaderValue::from(retry_after_secs));
-                res
+        None => None,
+        Some(raw) => {
+            let id = parse_otp_id(&raw);
+            if id.is_none() {
+                f.invalid("otp_id", "Input should be a valid UUID");
             }
-            ResendRefusal::Expired => {
-                detail(400, "OTP_EXPIRED", "Resend Failed. OTP time limit expired.")
-            }
-            ResendRefusal::TooManySends => detail(
-                400,
-                "RESEND_LIMIT_EXCEEDED",
-                "Resend Failed. Maximum resend count reached.",
-            ),
-            ResendRefusal::AlreadyVerified => detail(
-                400,
-                "OTP_ALREADY_VERIFIED",
-                "Resend Failed. OTP already verified.",
-            ),
-            ResendRefusal::AttemptsExhausted => detail(
-                400,
-                "OTP_FAILED",
-                "Resend Failed. Maximum verification attempts reached.",
-            ),
-        },
-        Failure::Service(ServiceError::RateLimited {
-            scope,
-            retry_after_secs,
-        }) => {
-            let whom = match scope {
-                LimitScope::Destination => "this recipient",
-                LimitScope::Client => "this account",
-            };
-            let mut res = detail(
-                429,
-                "TOO_MANY_REQUESTS",
-                &format!("Too many OTP requests for {whom}; retry later"),
-            );
-            res.headers_mut()
-                .insert("retry-after", HeaderValue::from(retry_after_secs));
-            res
-        }
-        Failure::Service(ServiceError::Delivery(_)) => {
-            // Logged where it happened (service::deliver), with the masked destination.
-            detail(
-                502,
-                "DELIVERY_FAILED",
-                "The OTP message could not be delivered",
-            )
-        }
-        Failure::Service(e) => {
-            tracing::error!(error = %e, "request failed");
-            detail(
-                503,
-                "SERVICE_UNAVAILABLE",
-                "The service is temporarily unavailable",
-            )
+            id
         }
     }
 }
 
-/// ISO 8601 UTC (`2026-11-22T11:07:00Z`) of a Unix timestamp.
-pub fn iso8601(ts: i64) -> String {
-    let days = ts.div_euclid(86_400);
-    let secs = ts.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+/// RFC 3339 UTC (`2026-11-22T11:07:00Z`) of a Unix timestamp.
+pub fn timestamp(ts: i64) -> String {
+    use time::format_description::well_known::Rfc3339;
+    time::OffsetDateTime::from_unix_timestamp(ts)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -206,10 +163,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn timestamps_format_as_iso8601() {
-        assert_eq!(iso8601(0), "1970-01-01T00:00:00Z");
-        assert_eq!(iso8601(1_795_345_620), "2026-11-22T11:07:00Z");
-        assert_eq!(iso8601(951_782_400), "2000-02-29T00:00:00Z");
+    fn timestamps_format_as_rfc3339_utc() {
+        assert_eq!(timestamp(0), "1970-01-01T00:00:00Z");
+        assert_eq!(timestamp(1_795_345_620), "2026-11-22T11:07:00Z");
+        assert_eq!(timestamp(951_782_400), "2000-02-29T00:00:00Z");
     }
 
     #[test]

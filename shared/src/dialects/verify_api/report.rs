@@ -1,36 +1,25 @@
 //! `GET /verify/v1/report/{otp_id}`.
 
-use super::{client, iso8601, parse_otp_id, render, session_key, Failure};
+use super::{parse_otp_id, session_key, timestamp, VerifyApi};
 use crate::app::App;
-use crate::domain::destination::mask;
+use crate::dialects::auth::bearer_client;
+use crate::dialects::problem::{finish, Problem};
 use crate::domain::Status;
-use crate::http::{self, fields::FieldError, fields::Problem};
-use lambda_http::http::StatusCode;
+use crate::http::{self, fields::FieldError, fields::Location};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
-pub const ROUTE: &str = "/verify/v1/report/{otp_id}";
-
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    match report(app, &req).await {
-        Ok(body) => http::json(StatusCode::OK, &body),
-        Err(failure) => render(failure),
-    }
+    let result = report(app, &req).await;
+    finish::<VerifyApi>(&req, "en", result)
 }
 
-async fn report(app: &App, req: &Request) -> Result<serde_json::Value, Failure> {
-    let client = client(app, req)?;
-    let id = http::path_param(req, ROUTE, "otp_id")
-        .and_then(|raw| parse_otp_id(&raw))
+async fn report(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
+    let client = bearer_client(&app.config.tokens, req)?;
+    let id = http::path_param(req, "otp_id")
+        .and_then(parse_otp_id)
         .ok_or_else(|| {
-            let problem = Problem::Invalid("Input should be a valid UUID".into());
-            Failure::Validation(vec![(
-                "path",
-                FieldError {
-                    field: "otp_id".into(),
-                    problem,
-                },
-            )])
+            FieldError::invalid(Location::Path, "otp_id", "Input should be a valid UUID")
         })?;
     let session = app.status(&session_key(&client, &id)).await?;
     let now = app.clock.now();
@@ -40,19 +29,19 @@ async fn report(app: &App, req: &Request) -> Result<serde_json::Value, Failure> 
         Status::AttemptsExhausted | Status::Undeliverable => "FAILED",
         Status::Expired => "EXPIRED",
     };
-    Ok(json!({
+    Ok(http::ok(&json!({
         "otp_id": id,
         "status": status,
-        "recipient": mask(&session.destination),
+        "recipient": session.destination.masked(),
         "originator": session.extra.get("originator"),
         "channel": "SMS",
         "resend_count": session.resends(),
         "attempts": session.attempts,
         "attempts_left": session.attempts_left(),
         "delivery_failed": session.status(now) == Status::Undeliverable,
-        "created_at": iso8601(session.created_at),
-        "last_sent_at": iso8601(session.last_sent_at),
-        "expires_at": iso8601(session.expires_at),
-        "verified_at": session.verified_at.map(iso8601),
-    }))
+        "created_at": timestamp(session.created_at),
+        "last_sent_at": timestamp(session.last_sent_at),
+        "expires_at": timestamp(session.expires_at),
+        "verified_at": session.verified_at.map(timestamp),
+    })))
 }

@@ -1,13 +1,13 @@
 //! `POST /verify/v1/otp/send-otp`.
 
-use super::{body_errors, client, render, session_key, Failure};
+use super::{session_key, VerifyApi};
 use crate::app::App;
-use crate::domain::destination::e164;
+use crate::dialects::auth::bearer_client;
+use crate::dialects::problem::{finish, Problem};
 use crate::domain::session::CODE_PLACEHOLDER;
-use crate::domain::{i18n, Alphabet, Channel, Policy, Template};
-use crate::http::{self, fields::Fields};
+use crate::domain::{i18n, Alphabet, Destination, Policy, Template, E164};
+use crate::http::{self, fields::Fault, fields::Fields};
 use crate::service::NewSession;
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -15,15 +15,13 @@ use std::collections::BTreeMap;
 const MAX_CONTENT_CHARS: usize = 640;
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    match send(app, &req).await {
-        Ok(body) => http::json(StatusCode::OK, &body),
-        Err(failure) => render(failure),
-    }
+    let result = send(app, &req).await;
+    finish::<VerifyApi>(&req, "en", result)
 }
 
 /// A send-otp body, checked.
 struct SendOtp {
-    recipient: String,
+    recipient: E164,
     language: String,
     originator: Option<String>,
     template: Template,
@@ -31,7 +29,7 @@ struct SendOtp {
     extra: BTreeMap<String, String>,
 }
 
-fn parse(app: &App, req: &Request) -> Result<SendOtp, Failure> {
+fn parse(app: &App, req: &Request) -> Result<SendOtp, Problem> {
     let mut f = Fields::new(http::json_object(req, false)?);
     let recipient = f.opt_text("recipient");
     let originator = f.opt_text("originator");
@@ -49,15 +47,15 @@ fn parse(app: &App, req: &Request) -> Result<SendOtp, Failure> {
 
     let recipient = match recipient {
         None => {
-            f.fail("recipient", crate::http::fields::Problem::Missing);
+            f.fail("recipient", Fault::Missing);
             None
         }
         Some(r) => {
-            let phone = e164(&r);
+            let phone = E164::parse(&r);
             if phone.is_none() {
                 f.invalid(
                     "recipient",
-                    "Recipient must be a phone number in international format, e.g. +971501234567",
+                    "Recipient must be a valid phone number in international format, e.g. +971501234567",
                 );
             }
             phone
@@ -120,9 +118,9 @@ fn parse(app: &App, req: &Request) -> Result<SendOtp, Failure> {
             f.invalid(name, "Input should be a valid URL");
         }
     }
-    if !f.errors.is_empty() {
-        return Err(body_errors(f.errors));
-    }
+    let Some(recipient) = recipient.filter(|_| f.errors.is_empty()) else {
+        return Err(Problem::invalid(f.errors));
+    };
 
     let lang = http::language(req, &app.config.default_language);
     let text = match content {
@@ -142,7 +140,7 @@ fn parse(app: &App, req: &Request) -> Result<SendOtp, Failure> {
     }
     let defaults = app.config.verify_defaults;
     Ok(SendOtp {
-        recipient: recipient.unwrap_or_default(),
+        recipient,
         language: lang,
         originator: originator.or_else(|| app.config.sms_sender_id.clone()),
         template: Template {
@@ -162,8 +160,8 @@ fn parse(app: &App, req: &Request) -> Result<SendOtp, Failure> {
     })
 }
 
-async fn send(app: &App, req: &Request) -> Result<serde_json::Value, Failure> {
-    let client = client(app, req)?;
+async fn send(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
+    let client = bearer_client(&app.config.tokens, req)?;
     let mut body = parse(app, req)?;
     let otp_id = uuid::Uuid::new_v4().hyphenated().to_string();
     if let Some(o) = &body.originator {
@@ -171,10 +169,9 @@ async fn send(app: &App, req: &Request) -> Result<serde_json::Value, Failure> {
     }
     let session = app
         .send(NewSession {
-            client: client.clone(),
             key: session_key(&client, &otp_id),
-            channel: Channel::Sms,
-            destination: body.recipient,
+            client,
+            destination: Destination::Phone(body.recipient),
             policy: body.policy,
             language: body.language,
             template: body.template,
@@ -182,5 +179,7 @@ async fn send(app: &App, req: &Request) -> Result<serde_json::Value, Failure> {
             extra: body.extra,
         })
         .await?;
-    Ok(json!({ "otp_id": otp_id, "status": "OPEN", "expiry": session.policy.validity_secs }))
+    Ok(http::ok(
+        &json!({ "otp_id": otp_id, "status": "OPEN", "expiry": session.policy.validity_secs }),
+    ))
 }

@@ -1,0 +1,89 @@
+//! Session keys: which family, which API client, which session. Typed, so that two families
+//! or two tenants can never address each other's sessions by a string built the wrong way.
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use std::fmt;
+
+/// The API family a session belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// Contact verification (`/contacts/…`).
+    Contacts,
+    /// The D7-compatible Verify API (`/verify/v1/…`).
+    VerifyApi,
+}
+
+impl Family {
+    /// The key prefix; stored keys start with it, so it never changes for a family.
+    fn prefix(self) -> &'static str {
+        match self {
+            Family::Contacts => "cv",
+            Family::VerifyApi => "d7",
+        }
+    }
+}
+
+/// `#` separates the parts of a key and `%` escapes: both are escaped inside a part, so
+/// distinct (family, client, id) triples always give distinct keys.
+const PART: &AsciiSet = &CONTROLS.add(b'#').add(b'%');
+
+/// A session's store key: `<family>#<client>#<id part>[#<id part>…]` (`d7#acme#<otp_id>`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SessionKey(String);
+
+impl SessionKey {
+    /// The key of session `id` (one or more parts, e.g. contact and session) of `client`.
+    pub fn new(family: Family, client: &str, id: &[&str]) -> SessionKey {
+        let mut key = family.prefix().to_string();
+        for part in std::iter::once(&client).chain(id) {
+            key.push('#');
+            key.extend(utf8_percent_encode(part, PART));
+        }
+        SessionKey(key)
+    }
+
+    /// A key as the store returns it (it was built by `new` when written).
+    pub fn from_stored(key: String) -> SessionKey {
+        SessionKey(key)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SessionKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_carry_family_client_and_id() {
+        let key = SessionKey::new(Family::Contacts, "acme", &["1", "s-1"]);
+        assert_eq!(key.as_str(), "cv#acme#1#s-1");
+        let otp = SessionKey::new(Family::VerifyApi, "acme", &["86b2"]);
+        assert_eq!(otp.as_str(), "d7#acme#86b2");
+    }
+
+    #[test]
+    fn no_two_triples_share_a_key() {
+        let a = SessionKey::new(Family::Contacts, "acme#1", &["x"]);
+        let b = SessionKey::new(Family::Contacts, "acme", &["1#x"]);
+        let c = SessionKey::new(Family::Contacts, "acme", &["1", "x"]);
+        assert_ne!(a, b);
+        assert_ne!(b, c);
+        assert_ne!(a, c);
+        let d = SessionKey::new(Family::VerifyApi, "acme", &["1"]);
+        let e = SessionKey::new(Family::Contacts, "acme", &["1"]);
+        assert_ne!(d, e);
+        assert_ne!(
+            SessionKey::new(Family::VerifyApi, "a%23", &["x"]),
+            SessionKey::new(Family::VerifyApi, "a#", &["x"])
+        );
+    }
+}
