@@ -49,8 +49,8 @@ def code_in(text):
 @pytest.fixture(scope="module", autouse=True)
 def contacts():
     table = boto3.resource("dynamodb", endpoint_url=MOTO).Table(os.environ["OTP_CONTACTS_TABLE"])
-    table.put_item(Item={"contactId": 1, "phone": "+15555550101", "email": "ana@example.com", "language": "en"})
-    table.put_item(Item={"contactId": 2, "phone": "+34600000002", "pendingPhone": "+34600000022", "language": "es"})
+    table.put_item(Item={"contactId": 1, "phone": "+12025550101", "email": "ana@example.com", "language": "en"})
+    table.put_item(Item={"contactId": 2, "phone": "+34612345602", "pendingPhone": "+34612345622", "language": "es"})
 
 
 def test_verify_api_functions_send_verify_and_report():
@@ -74,7 +74,7 @@ def test_contact_functions_send_check_and_verify():
     status, sent = invoke("send-verification-key", event("send-verification-key"))
     assert status == 200, sent
     session = sent["generatedSessionId"]
-    sms = delivered("+15555550101")[-1]
+    sms = delivered("+12025550101")[-1]
     assert sms.startswith("Tu código de inicio de sesión"), sms  # ?language=es, template "login"
     code = code_in(sms)
     for function in ("check-verification-key", "verify-verification-key"):
@@ -83,7 +83,7 @@ def test_contact_functions_send_check_and_verify():
         assert invoke(function, ev) == (200, {"keyStatus": "Valid", "attemptsLeft": 5})
     status, _ = invoke("send-pending-verification-key", event("send-pending-verification-key"))
     assert status == 200
-    assert delivered("+34600000022"), "the pending phone got its code"
+    assert delivered("+34612345622"), "the pending phone got its code"
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,10 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
     ScalarAttributeType,
 };
+use otp_aws::wiring::CONTACTS_AND_DELIVERY;
 use otp_core::adapters::memory::ManualClock;
-use otp_core::{App, Needs};
+use otp_core::domain::SessionKey;
+use otp_core::App;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -77,7 +79,8 @@ impl Aws {
             ScalarAttributeType::N,
         )
         .await;
-        let phone = format!("+1555{id:07}");
+        // Valid UK mobile numbers (07400 range), one per test.
+        let phone = format!("+447400{:06}", id % 1_000_000);
         let email = format!("user{id}@example.com");
         dynamo
             .put_item()
@@ -85,7 +88,10 @@ impl Aws {
             .item("contactId", AttributeValue::N("1".into()))
             .item("phone", AttributeValue::S(phone.clone()))
             .item("email", AttributeValue::S(email.clone()))
-            .item("pendingPhone", AttributeValue::S(format!("+1666{id:07}")))
+            .item(
+                "pendingPhone",
+                AttributeValue::S(format!("+447401{:06}", id % 1_000_000)),
+            )
             .send()
             .await
             .expect("put contact");
@@ -100,22 +106,15 @@ impl Aws {
         config.sessions_table = Some(sessions_table.clone());
         config.contacts_table = Some(contacts_table);
         config.email_from = Some(FROM.into());
-        let needs = Needs {
-            contacts: true,
-            sms: true,
-            email: true,
-        };
-        let mut app = match delivery_url {
-            None => App::with_aws(config, &sdk, needs),
-            Some(dead) => {
-                let mut app = App::with_aws(config.clone(), &sdk, needs).expect("wiring");
-                app.sender = App::with_aws(config, &sdk_config(dead).await, needs)
-                    .expect("wiring")
-                    .sender;
-                Ok(app)
-            }
+        let mut app = CONTACTS_AND_DELIVERY
+            .build(config.clone(), &sdk)
+            .expect("wiring");
+        if let Some(dead) = delivery_url {
+            app.sender = CONTACTS_AND_DELIVERY
+                .build(config, &sdk_config(dead).await)
+                .expect("wiring")
+                .sender;
         }
-        .expect("wiring");
         let clock = Arc::new(ManualClock::new(crate::START));
         app.clock = clock.clone();
         Aws {
@@ -172,12 +171,12 @@ impl Aws {
     /// The raw stored item of a session, straight from DynamoDB.
     pub async fn raw_item(
         &self,
-        key: &str,
+        key: &SessionKey,
     ) -> Option<std::collections::HashMap<String, AttributeValue>> {
         self.dynamo
             .get_item()
             .table_name(&self.sessions_table)
-            .key("pk", AttributeValue::S(key.into()))
+            .key("pk", AttributeValue::S(key.as_str().into()))
             .send()
             .await
             .expect("get item")
@@ -204,16 +203,7 @@ pub async fn dead_store_app() -> App {
     config.sessions_table = Some("sessions".into());
     config.contacts_table = Some("contacts".into());
     config.email_from = Some(FROM.into());
-    App::with_aws(
-        config,
-        &sdk,
-        Needs {
-            contacts: true,
-            sms: true,
-            email: true,
-        },
-    )
-    .expect("wiring")
+    CONTACTS_AND_DELIVERY.build(config, &sdk).expect("wiring")
 }
 
 async fn create_table(

@@ -1,14 +1,10 @@
-//! Lambda function `check-verification-key`: see `otp_core::routes::ROUTES` for its route.
-
-use otp_core::dialects::contacts;
-use otp_core::{runtime, App, Endpoint};
+//! Lambda function `check-verification-key`: its route is `otp_core::routes::CHECK_VERIFICATION_KEY`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    runtime::serve(
-        Endpoint::CheckVerificationKey,
-        App::sessions_only,
-        contacts::check::handle,
+    otp_aws::serve(
+        &otp_core::routes::CHECK_VERIFICATION_KEY,
+        otp_aws::wiring::SESSIONS_ONLY,
     )
     .await
 }

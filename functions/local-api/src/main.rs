@@ -37,10 +37,7 @@ async fn run() -> Result<(), String> {
             .map_err(|e| e.to_string())?
             .repeat(2),
     };
-    let tokens = format!(
-        "local:{}",
-        otp_core::domain::code::hex(&Sha256::digest(token.as_bytes()))
-    );
+    let tokens = format!("local:{}", hex::encode(Sha256::digest(token.as_bytes())));
     let config = Config::from_lookup(|name| match name {
         "OTP_PEPPER" => Some(pepper.clone()),
         "OTP_API_TOKENS" => Some(tokens.clone()),

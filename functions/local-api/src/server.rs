@@ -5,7 +5,6 @@ use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use lambda_http::RequestExt;
 use otp_core::adapters::outbox::Outbox;
 use otp_core::{routes, App};
 use std::sync::Arc;
@@ -61,14 +60,6 @@ async fn handle(app: &'static App, outbox: &Outbox, req: hyper::Request<Incoming
             _ => reply(405, serde_json::json!({ "message": "Method Not Allowed" })),
         };
     }
-    let Some((route, params)) = routes::find(req.method().as_str(), &path) else {
-        let (status, message) = if routes::path_known(&path) {
-            (405, "Method Not Allowed")
-        } else {
-            (404, "Not Found")
-        };
-        return reply(status, serde_json::json!({ "message": message }));
-    };
     let (parts, body) = req.into_parts();
     let bytes = match Limited::new(body, READ_LIMIT).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -79,13 +70,7 @@ async fn handle(app: &'static App, outbox: &Outbox, req: hyper::Request<Incoming
     } else {
         lambda_http::Body::Binary(bytes.to_vec())
     };
-    let query = routes::parse_query(parts.uri.query().unwrap_or_default());
-    let request = lambda_http::Request::from_parts(parts, body)
-        .with_path_parameters(params)
-        .with_query_string_parameters(query);
-    let res =
-        otp_core::runtime::observe(route.function, request, |r| route.endpoint.handle(app, r))
-            .await;
+    let res = routes::dispatch(app, lambda_http::Request::from_parts(parts, body)).await;
     let (parts, body) = res.into_parts();
     hyper::Response::from_parts(parts, Full::new(Bytes::from(body.as_ref().to_vec())))
 }

@@ -1,14 +1,10 @@
-//! Lambda function `otp-report`: see `otp_core::routes::ROUTES` for its route.
-
-use otp_core::dialects::verify_api;
-use otp_core::{runtime, App, Endpoint};
+//! Lambda function `otp-report`: its route is `otp_core::routes::OTP_REPORT`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    runtime::serve(
-        Endpoint::OtpReport,
-        App::sessions_only,
-        verify_api::report::handle,
+    otp_aws::serve(
+        &otp_core::routes::OTP_REPORT,
+        otp_aws::wiring::SESSIONS_ONLY,
     )
     .await
 }

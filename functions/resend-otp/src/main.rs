@@ -1,14 +1,10 @@
-//! Lambda function `resend-otp`: see `otp_core::routes::ROUTES` for its route.
-
-use otp_core::dialects::verify_api;
-use otp_core::{runtime, App, Endpoint};
+//! Lambda function `resend-otp`: its route is `otp_core::routes::RESEND_OTP`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    runtime::serve(
-        Endpoint::ResendOtp,
-        App::sessions_and_sms,
-        verify_api::resend::handle,
+    otp_aws::serve(
+        &otp_core::routes::RESEND_OTP,
+        otp_aws::wiring::SESSIONS_AND_SMS,
     )
     .await
 }

@@ -1,14 +1,10 @@
-//! Lambda function `send-otp`: see `otp_core::routes::ROUTES` for its route.
-
-use otp_core::dialects::verify_api;
-use otp_core::{runtime, App, Endpoint};
+//! Lambda function `send-otp`: its route is `otp_core::routes::SEND_OTP`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    runtime::serve(
-        Endpoint::SendOtp,
-        App::sessions_and_sms,
-        verify_api::send::handle,
+    otp_aws::serve(
+        &otp_core::routes::SEND_OTP,
+        otp_aws::wiring::SESSIONS_AND_SMS,
     )
     .await
 }

@@ -1,14 +1,10 @@
-//! Lambda function `send-pending-verification-key`: see `otp_core::routes::ROUTES` for its route.
-
-use otp_core::dialects::contacts;
-use otp_core::{runtime, App, Endpoint};
+//! Lambda function `send-pending-verification-key`: its route is `otp_core::routes::SEND_PENDING_VERIFICATION_KEY`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    runtime::serve(
-        Endpoint::SendPendingVerificationKey,
-        App::contacts_and_delivery,
-        contacts::send::handle_pending,
+    otp_aws::serve(
+        &otp_core::routes::SEND_PENDING_VERIFICATION_KEY,
+        otp_aws::wiring::CONTACTS_AND_DELIVERY,
     )
     .await
 }

@@ -1,14 +1,10 @@
-//! Lambda function `send-verification-key`: see `otp_core::routes::ROUTES` for its route.
-
-use otp_core::dialects::contacts;
-use otp_core::{runtime, App, Endpoint};
+//! Lambda function `send-verification-key`: its route is `otp_core::routes::SEND_VERIFICATION_KEY`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    runtime::serve(
-        Endpoint::SendVerificationKey,
-        App::contacts_and_delivery,
-        contacts::send::handle,
+    otp_aws::serve(
+        &otp_core::routes::SEND_VERIFICATION_KEY,
+        otp_aws::wiring::CONTACTS_AND_DELIVERY,
     )
     .await
 }

@@ -1,14 +1,10 @@
-//! Lambda function `verify-otp`: see `otp_core::routes::ROUTES` for its route.
-
-use otp_core::dialects::verify_api;
-use otp_core::{runtime, App, Endpoint};
+//! Lambda function `verify-otp`: its route is `otp_core::routes::VERIFY_OTP`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    runtime::serve(
-        Endpoint::VerifyOtp,
-        App::sessions_only,
-        verify_api::verify::handle,
+    otp_aws::serve(
+        &otp_core::routes::VERIFY_OTP,
+        otp_aws::wiring::SESSIONS_ONLY,
     )
     .await
 }

@@ -1,14 +1,10 @@
-//! Lambda function `verify-verification-key`: see `otp_core::routes::ROUTES` for its route.
-
-use otp_core::dialects::contacts;
-use otp_core::{runtime, App, Endpoint};
+//! Lambda function `verify-verification-key`: its route is `otp_core::routes::VERIFY_VERIFICATION_KEY`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    runtime::serve(
-        Endpoint::VerifyVerificationKey,
-        App::sessions_only,
-        contacts::verify::handle,
+    otp_aws::serve(
+        &otp_core::routes::VERIFY_VERIFICATION_KEY,
+        otp_aws::wiring::SESSIONS_ONLY,
     )
     .await
 }

@@ -1,10 +1,10 @@
 //! Delivery through AWS: SMS by SNS `Publish` (transactional), email by SES `SendEmail`.
 
-use crate::domain::Channel;
-use crate::ports::{DeliveryError, Message, Sender};
 use async_trait::async_trait;
 use aws_sdk_ses::types::{Body, Content, Destination, Message as SesMessage};
 use aws_sdk_sns::types::MessageAttributeValue;
+use otp_core::domain::Channel;
+use otp_core::ports::{DeliveryError, Message, Sender};
 
 /// SMS through SNS.
 pub struct SnsSms {
@@ -36,7 +36,7 @@ impl Sender for SnsSms {
         let mut publish = self
             .client
             .publish()
-            .phone_number(&message.to)
+            .phone_number(message.to.as_str())
             .message(&message.body)
             .message_attributes("AWS.SNS.SMS.SMSType", attribute("Transactional")?);
         // Numeric originators are not sender ids: SNS then uses the account's origination number.
@@ -101,7 +101,11 @@ impl Sender for SesEmail {
         self.client
             .send_email()
             .source(&self.from)
-            .destination(Destination::builder().to_addresses(&message.to).build())
+            .destination(
+                Destination::builder()
+                    .to_addresses(message.to.as_str())
+                    .build(),
+            )
             .message(email)
             .send()
             .await
@@ -119,7 +123,7 @@ pub struct ByChannel {
 #[async_trait]
 impl Sender for ByChannel {
     async fn send(&self, message: &Message) -> Result<(), DeliveryError> {
-        match message.channel {
+        match message.channel() {
             Channel::Sms => self.sms.send(message).await,
             Channel::Email => self.email.send(message).await,
         }

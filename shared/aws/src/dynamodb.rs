@@ -1,13 +1,16 @@
 //! DynamoDB adapters: sessions (conditional writes, one round trip per transition)
 //! and the contacts table.
 
-use crate::domain::{Alphabet, Channel, CodeHash, Policy, Session, State, Template, Transition};
-use crate::ports::{Applied, Contact, ContactDirectory, SessionStore, StoreError};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use aws_sdk_dynamodb::Client;
+use otp_core::domain::{
+    Alphabet, Channel, CodeHash, Destination, Policy, Session, SessionKey, State, Template,
+    Transition,
+};
+use otp_core::ports::{Applied, Contact, ContactDirectory, SessionStore, StoreError};
 use std::collections::HashMap;
 
 type Item = HashMap<String, AttributeValue>;
@@ -69,12 +72,12 @@ impl SessionStore for DynamoSessions {
         written(result)
     }
 
-    async fn get(&self, key: &str) -> Result<Option<Session>, StoreError> {
+    async fn get(&self, key: &SessionKey) -> Result<Option<Session>, StoreError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
-            .key(KEY, AttributeValue::S(key.to_string()))
+            .key(KEY, AttributeValue::S(key.as_str().to_string()))
             .consistent_read(true)
             .send()
             .await
@@ -82,13 +85,17 @@ impl SessionStore for DynamoSessions {
         out.item.as_ref().map(from_item).transpose()
     }
 
-    async fn apply(&self, key: &str, transition: &Transition) -> Result<Applied, StoreError> {
+    async fn apply(
+        &self,
+        key: &SessionKey,
+        transition: &Transition,
+    ) -> Result<Applied, StoreError> {
         let update = Update::of(transition);
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .key(KEY, AttributeValue::S(key.to_string()))
+            .key(KEY, AttributeValue::S(key.as_str().to_string()))
             .update_expression(update.set)
             .condition_expression(update.condition)
             .set_expression_attribute_names(Some(update.names))
@@ -162,7 +169,6 @@ impl Update {
             Transition::Reissue {
                 code_hash,
                 now,
-                channel,
                 destination,
                 allow_expired,
             } => {
@@ -184,8 +190,8 @@ impl Update {
                 values.insert(":h".into(), s(&code_hash.to_hex()));
                 values.insert(":now".into(), n(*now));
                 values.insert(":one".into(), n(1));
-                values.insert(":channel".into(), s(channel.as_str()));
-                values.insert(":dest".into(), s(destination));
+                values.insert(":channel".into(), s(destination.channel().as_str()));
+                values.insert(":dest".into(), s(destination.as_str()));
                 // Expiry, next send and purge times follow the session's stored policy.
                 let mut condition = "attribute_exists(#pk) AND (#state = :pending OR #state = :undeliverable) \
                      AND #attempts < #max_attempts AND #sends < #max_sends AND #next_send_at <= :now"
@@ -243,9 +249,9 @@ fn to_item(s: &Session) -> Item {
     let n = |v: i64| AttributeValue::N(v.to_string());
     let str_ = |v: &str| AttributeValue::S(v.to_string());
     let mut item = Item::from([
-        (KEY.to_string(), str_(&s.key)),
-        ("channel".into(), str_(s.channel.as_str())),
-        ("destination".into(), str_(&s.destination)),
+        (KEY.to_string(), str_(s.key.as_str())),
+        ("channel".into(), str_(s.destination.channel().as_str())),
+        ("destination".into(), str_(s.destination.as_str())),
         ("code_hash".into(), str_(&s.code_hash.to_hex())),
         ("state".into(), str_(s.state.as_str())),
         ("attempts".into(), n(s.attempts.into())),
@@ -306,9 +312,11 @@ fn from_item(item: &Item) -> Result<Session, StoreError> {
     };
     let u = |name: &str| n(name).and_then(|v| u32::try_from(v).map_err(|_| bad(name)));
     Ok(Session {
-        key: s(KEY)?,
-        channel: Channel::parse(&s("channel")?).ok_or_else(|| bad("channel"))?,
-        destination: s("destination")?,
+        key: SessionKey::from_stored(s(KEY)?),
+        destination: Destination::from_stored(
+            Channel::parse(&s("channel")?).ok_or_else(|| bad("channel"))?,
+            &s("destination")?,
+        ),
         code_hash: CodeHash::from_hex(&s("code_hash")?).ok_or_else(|| bad("code_hash"))?,
         state: State::parse(&s("state")?).ok_or_else(|| bad("state"))?,
         attempts: u("attempts")?,
@@ -387,7 +395,36 @@ impl ContactDirectory for DynamoContacts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::session::tests::session;
+    use otp_core::domain::{Email, Family, Pepper, E164};
+
+    fn session(now: i64, code: &str) -> Session {
+        let key = SessionKey::new(Family::VerifyApi, "acme", &["86b2"]);
+        Session {
+            code_hash: Pepper::new(&[1; 32]).unwrap().hash(&key, code),
+            key,
+            destination: Destination::Phone(E164::parse("+12025550123").unwrap()),
+            state: State::Pending,
+            attempts: 0,
+            sends: 1,
+            policy: Policy {
+                validity_secs: 300,
+                max_attempts: 5,
+                max_sends: 5,
+                resend_cooldown_secs: 30,
+                code_length: 6,
+                alphabet: Alphabet::Numeric,
+                retention_secs: 86_400,
+            },
+            created_at: now,
+            last_sent_at: now,
+            next_send_at: now + 30,
+            expires_at: now + 300,
+            verified_at: None,
+            language: "en".into(),
+            template: Template::default(),
+            extra: Default::default(),
+        }
+    }
 
     #[test]
     fn items_round_trip() {
@@ -395,6 +432,8 @@ mod tests {
         s.verified_at = Some(1_700_000_010);
         s.template.subject = Some("Your code".into());
         s.extra.insert("originator".into(), "ACME".into());
+        assert_eq!(from_item(&to_item(&s)).unwrap(), s);
+        s.destination = Destination::Email(Email::parse("ana@example.com").unwrap());
         assert_eq!(from_item(&to_item(&s)).unwrap(), s);
     }
 

@@ -1,1 +1,26 @@
-pub mod x;
+//! The AWS side of the OTP service: DynamoDB, SNS and SES adapters of `otp-core`'s ports,
+//! the wirings that build an `App` from them, and `serve`, the `main` of every function.
+
+pub mod delivery;
+pub mod dynamodb;
+pub mod wiring;
+
+pub use wiring::{StartError, Wiring};
+
+use otp_core::{App, Route};
+
+/// Runs one Lambda function: telemetry, `App` once per cold start (built by `wiring`), then
+/// `route`'s handler for every invocation.
+pub async fn serve(route: &'static Route, wiring: Wiring) -> Result<(), lambda_http::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let app = wiring
+        .from_env(route)
+        .await
+        .inspect_err(|e| tracing::error!(error = %e, "configuration"))?;
+    // Lives as long as the process: shared by every invocation.
+    let app: &'static App = Box::leak(Box::new(app));
+    lambda_http::run(lambda_http::service_fn(move |req| async move {
+        Ok::<_, std::convert::Infallible>(route.call(app, req).await)
+    }))
+    .await
+}

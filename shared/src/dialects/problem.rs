@@ -34,7 +34,10 @@ pub enum Reason {
     Unauthorized,
     NotFound(Missing),
     /// The contact has no address on that channel.
-    NoAddress { channel: Channel, pending: bool },
+    NoAddress {
+        channel: Channel,
+        pending: bool,
+    },
     UnknownTemplate,
     CodeRejected(Rejection),
     ResendRefused(ResendRefusal),

@@ -186,7 +186,10 @@ mod tests {
         assert_eq!(e164("+1 (202) 555-0123").as_deref(), Some("+12025550123"));
         let mx = E164::parse("+52 55 1234 5678").unwrap();
         assert_eq!((mx.as_str(), mx.country()), ("+525512345678", Some("MX")));
-        assert_eq!(E164::parse("+34 612 345 678").unwrap().country(), Some("ES"));
+        assert_eq!(
+            E164::parse("+34 612 345 678").unwrap().country(),
+            Some("ES")
+        );
         for bad in [
             "",
             "+",
@@ -204,7 +207,12 @@ mod tests {
     fn numbers_invalid_for_their_country_are_refused() {
         // Fictional or retired ranges libphonenumber refuses: NANP 555-01xx outside real area
         // codes, Mexico's old mobile `1`, the UK's drama range.
-        for bad in ["+1 555 555 0101", "+52 1 55 1234 5678", "+44 7700 900123", "+1 202 055 0123"] {
+        for bad in [
+            "+1 555 555 0101",
+            "+52 1 55 1234 5678",
+            "+44 7700 900123",
+            "+1 202 055 0123",
+        ] {
             assert_eq!(e164(bad), None, "{bad}");
         }
     }

@@ -87,7 +87,12 @@ fn sub_code(problem: &Problem) -> (String, Text) {
 }
 
 /// A path parameter, or an invalid-input problem naming it.
-fn param<'a>(req: &'a Request, name: &str, valid: fn(&str) -> bool, rule: &str) -> Result<&'a str, Problem> {
+fn param<'a>(
+    req: &'a Request,
+    name: &str,
+    valid: fn(&str) -> bool,
+    rule: &str,
+) -> Result<&'a str, Problem> {
     http::path_param(req, name)
         .filter(|v| valid(v))
         .ok_or_else(|| FieldError::invalid(Location::Path, name, rule).into())
@@ -95,7 +100,12 @@ fn param<'a>(req: &'a Request, name: &str, valid: fn(&str) -> bool, rule: &str) 
 
 /// The `contactId` path parameter (int32).
 pub fn contact_id(req: &Request) -> Result<i32, Problem> {
-    let raw = param(req, "contactId", |v| v.parse::<i32>().is_ok(), "contactId must be a 32-bit integer")?;
+    let raw = param(
+        req,
+        "contactId",
+        |v| v.parse::<i32>().is_ok(),
+        "contactId must be a 32-bit integer",
+    )?;
     Ok(raw.parse().unwrap_or_default())
 }
 
@@ -112,7 +122,11 @@ pub const SESSION_ID_RULE: &str = "1-64 of [A-Za-z0-9_-]";
 
 /// Store key of a session: the client's, for one contact.
 pub fn session_key(client: &str, contact_id: i32, session_id: &str) -> SessionKey {
-    SessionKey::new(Family::Contacts, client, &[&contact_id.to_string(), session_id])
+    SessionKey::new(
+        Family::Contacts,
+        client,
+        &[&contact_id.to_string(), session_id],
+    )
 }
 
 /// `{contactId}`, `{sessionId}` and `{key}` of the check/verify routes: the session and the code.

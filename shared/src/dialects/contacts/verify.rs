@@ -40,5 +40,7 @@ async fn judged(app: &App, req: &Request, judge: Judge) -> Result<Response<Body>
         Outcome::AttemptsExceeded => ("AttemptsExceeded", 0),
         Outcome::AlreadyVerified => ("AlreadyVerified", 0),
     };
-    Ok(http::ok(&json!({ "keyStatus": status, "attemptsLeft": left })))
+    Ok(http::ok(
+        &json!({ "keyStatus": status, "attemptsLeft": left }),
+    ))
 }

@@ -53,9 +53,11 @@ fn entry(problem: &Problem) -> (Option<StatusCode>, &'static str, String) {
             let message = format!("Frequent resend request, resend request need minimum {cooldown_secs} seconds delay");
             return (resend, "FREQUENT_RESEND_REQUEST", message);
         }
-        Reason::ResendRefused(ResendRefusal::Expired) => {
-            (resend, "OTP_EXPIRED", "Resend Failed. OTP time limit expired.")
-        }
+        Reason::ResendRefused(ResendRefusal::Expired) => (
+            resend,
+            "OTP_EXPIRED",
+            "Resend Failed. OTP time limit expired.",
+        ),
         Reason::ResendRefused(ResendRefusal::TooManySends) => (
             resend,
             "RESEND_LIMIT_EXCEEDED",

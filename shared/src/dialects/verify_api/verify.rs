@@ -20,7 +20,9 @@ async fn verify(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let id = otp_id(&mut f);
     let code = f.opt_text("otp_code");
     match &code {
-        None if !f.errors.iter().any(|e| e.field == "otp_code") => f.fail("otp_code", Fault::Missing),
+        None if !f.errors.iter().any(|e| e.field == "otp_code") => {
+            f.fail("otp_code", Fault::Missing)
+        }
         Some(c)
             if c.is_empty() || c.len() > 10 || !c.chars().all(|c| c.is_ascii_alphanumeric()) =>
         {
@@ -34,10 +36,14 @@ async fn verify(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let status = match app.verify(&session_key(&client, &id), &code).await? {
         Outcome::Valid { .. } => "APPROVED",
         Outcome::AlreadyVerified => "ALREADY_VERIFIED",
-        Outcome::Invalid { .. } => return Err(Problem::new(Reason::CodeRejected(Rejection::Wrong))),
+        Outcome::Invalid { .. } => {
+            return Err(Problem::new(Reason::CodeRejected(Rejection::Wrong)))
+        }
         Outcome::Expired => return Err(Problem::new(Reason::CodeRejected(Rejection::Expired))),
         Outcome::AttemptsExceeded => {
-            return Err(Problem::new(Reason::CodeRejected(Rejection::AttemptsExhausted)))
+            return Err(Problem::new(Reason::CodeRejected(
+                Rejection::AttemptsExhausted,
+            )))
         }
     };
     Ok(http::ok(&json!({ "status": status })))

@@ -88,7 +88,7 @@ async fn recipient_may_omit_the_plus_and_content_default_is_localised() {
         .await;
     assert_eq!(res.status, 200);
     let sms = h.outbox.messages().pop().unwrap();
-    assert_eq!(sms.to, "+971501234567");
+    assert_eq!(sms.to.as_str(), "+971501234567");
     assert!(
         sms.body.starts_with("Tu código de verificación es "),
         "{}",

@@ -1,9 +1,10 @@
 //! The repository's samples stay true: every `events/` file runs through its handler with the
 //! expected outcome, and `template.yaml`, `functions/` and `events/` match the route table.
 
-use otp_core::domain::{Channel, Template};
+use otp_core::dialects::{contacts, verify_api};
+use otp_core::domain::{Destination, SessionKey, Template, E164};
 use otp_core::service::NewSession;
-use otp_core::ROUTES;
+use otp_core::{Ports, ROUTES};
 use otp_tests::{reply, Harness};
 use std::path::{Path, PathBuf};
 
@@ -38,11 +39,10 @@ fn expected(file: &str) -> &'static [u16] {
 /// A harness holding the sessions the sample events refer to.
 async fn seeded() -> Harness {
     let h = Harness::new();
-    let session = |key: &str, destination: &str| NewSession {
+    let session = |key: SessionKey, phone: &str| NewSession {
         client: "acme".into(),
-        key: key.into(),
-        channel: Channel::Sms,
-        destination: destination.into(),
+        key,
+        destination: Destination::Phone(E164::parse(phone).unwrap()),
         policy: h.app.config.policy,
         language: "en".into(),
         template: Template {
@@ -54,12 +54,15 @@ async fn seeded() -> Harness {
         extra: Default::default(),
     };
     h.app
-        .send(session("cv#acme#1#sample-session", "+15555550101"))
+        .send(session(
+            contacts::session_key("acme", 1, "sample-session"),
+            "+12025550101",
+        ))
         .await
         .unwrap();
     h.app
         .send(session(
-            "d7#acme#86b24910-2d1e-4257-b6d4-e6b829e50e84",
+            verify_api::session_key("acme", "86b24910-2d1e-4257-b6d4-e6b829e50e84"),
             "+971501234567",
         ))
         .await
@@ -85,9 +88,7 @@ async fn every_sample_event_runs_through_its_handler() {
             .unwrap_or_else(|| panic!("events/{file}: no function {function}"));
         let req = lambda_http::request::from_str(&read(&format!("events/{file}")))
             .unwrap_or_else(|e| panic!("events/{file}: {e}"));
-        let res = reply(
-            otp_core::runtime::observe(function, req, |r| route.endpoint.handle(&h.app, r)).await,
-        );
+        let res = reply(route.call(&h.app, req).await);
         assert!(
             expected(&file).contains(&res.status),
             "events/{file}: {} {}",
@@ -116,21 +117,53 @@ fn every_route_has_a_function_package_and_a_sample_event() {
     }
 }
 
+/// `send-otp` → `SEND_OTP`: the name of a route's row in `otp_core::routes`.
+fn row_name(function: &str) -> String {
+    function.to_ascii_uppercase().replace('-', "_")
+}
+
 #[test]
-fn every_function_links_only_the_adapters_it_needs() {
+fn every_function_serves_its_row_and_links_only_the_adapters_it_needs() {
+    let routes = read("shared/src/routes.rs");
     for route in ROUTES {
-        let needs = route.endpoint.needs();
-        let wiring = match (needs.contacts, needs.sms, needs.email) {
-            (false, false, false) => "App::sessions_only",
-            (false, true, false) => "App::sessions_and_sms",
-            (true, true, true) => "App::contacts_and_delivery",
-            other => panic!("no wiring for {other:?}"),
+        let row = row_name(route.function);
+        let declared = routes
+            .split(&format!("pub const {row}: Route = Route {{"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("shared/src/routes.rs has no row {row}"));
+        assert!(
+            declared
+                .split("};")
+                .next()
+                .unwrap()
+                .contains(&format!("function: \"{}\"", route.function)),
+            "row {row} must be the route of function {}",
+            route.function
+        );
+        let wiring = match route.ports {
+            Ports::SESSIONS => "otp_aws::wiring::SESSIONS_ONLY",
+            Ports::SMS => "otp_aws::wiring::SESSIONS_AND_SMS",
+            Ports::CONTACTS_AND_DELIVERY => "otp_aws::wiring::CONTACTS_AND_DELIVERY",
+            other => panic!("no wiring provides {other:?}"),
         };
         let main = read(&format!("functions/{}/src/main.rs", route.function));
+        for needed in [format!("otp_core::routes::{row}"), wiring.to_string()] {
+            assert!(
+                main.contains(&needed),
+                "functions/{}/src/main.rs must use {needed}",
+                route.function
+            );
+        }
+    }
+}
+
+#[test]
+fn every_function_package_is_a_route() {
+    for entry in std::fs::read_dir(root().join("functions")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
         assert!(
-            main.contains(wiring),
-            "functions/{}/src/main.rs must use {wiring}",
-            route.function
+            name == "local-api" || ROUTES.iter().any(|r| r.function == name),
+            "functions/{name} has no row in the route table"
         );
     }
 }
@@ -168,7 +201,7 @@ fn the_sam_template_serves_exactly_the_route_table() {
             "{}",
             route.function
         );
-        let needs = route.endpoint.needs();
+        let needs = route.ports;
         assert_eq!(
             block.contains("sns:Publish"),
             needs.sms,

@@ -2,7 +2,7 @@
 //! decorator around the store: the cost table of the README, checked.
 
 use async_trait::async_trait;
-use otp_core::domain::{Session, Transition};
+use otp_core::domain::{Session, SessionKey, Transition};
 use otp_core::ports::{Applied, SessionStore, StoreError};
 use otp_tests::{Harness, Req};
 use serde_json::json;
@@ -32,11 +32,15 @@ impl SessionStore for Counted {
         self.writes.fetch_add(1, Ordering::SeqCst);
         self.inner.create(session).await
     }
-    async fn get(&self, key: &str) -> Result<Option<Session>, StoreError> {
+    async fn get(&self, key: &SessionKey) -> Result<Option<Session>, StoreError> {
         self.reads.fetch_add(1, Ordering::SeqCst);
         self.inner.get(key).await
     }
-    async fn apply(&self, key: &str, transition: &Transition) -> Result<Applied, StoreError> {
+    async fn apply(
+        &self,
+        key: &SessionKey,
+        transition: &Transition,
+    ) -> Result<Applied, StoreError> {
         self.writes.fetch_add(1, Ordering::SeqCst);
         self.inner.apply(key, transition).await
     }

@@ -24,6 +24,11 @@ async fn verify(aws: &Aws, session: &str, code: &str) -> otp_tests::Reply {
     .await
 }
 
+/// The store key of session `id` of contact 1, client `acme`.
+fn key(id: &str) -> otp_core::domain::SessionKey {
+    otp_core::dialects::contacts::session_key("acme", 1, id)
+}
+
 fn key_path(session: &str, code: &str) -> String {
     format!("/contacts/1/verification-keys/{session}/{code}")
 }
@@ -88,7 +93,7 @@ async fn codes_expire_even_though_ttl_has_not_deleted_the_item() {
     let res = verify(&aws, "s-exp", &code).await;
     assert_eq!(res.json["keyStatus"], "Expired");
     assert!(
-        aws.raw_item("cv#acme#1#s-exp").await.is_some(),
+        aws.raw_item(&key("s-exp")).await.is_some(),
         "the record stays for late reads"
     );
 }
@@ -170,7 +175,7 @@ async fn thirty_two_concurrent_wrong_guesses_record_at_most_the_maximum() {
             .all(|s| s == "Invalid" || s == "AttemptsExceeded"),
         "{outcomes:?}"
     );
-    let item = aws.raw_item("cv#acme#1#s-race").await.unwrap();
+    let item = aws.raw_item(&key("s-race")).await.unwrap();
     assert_eq!(item["attempts"].as_n().unwrap(), "5");
 }
 
@@ -241,7 +246,7 @@ async fn a_delivery_outage_answers_502_and_the_code_can_never_verify() {
         (502, Some("DeliveryFailed"))
     );
     let item = aws
-        .raw_item("cv#acme#1#s-down")
+        .raw_item(&key("s-down"))
         .await
         .expect("session recorded");
     assert_eq!(item["state"].as_s().unwrap(), "undeliverable");

@@ -186,7 +186,7 @@ async fn store_outage_is_a_503_detail() {
         &app,
         Req::post(
             "/verify/v1/otp/send-otp",
-            json!({ "recipient": "+15555550100" }),
+            json!({ "recipient": "+12025550100" }),
         ),
     )
     .await;

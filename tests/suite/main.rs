@@ -1,0 +1,11 @@
+//! The integration suite as one test binary (one link of the AWS SDK instead of one per file):
+//! handlers in-process, the AWS adapters against moto, the repository's samples and drift checks.
+
+mod docs;
+mod emulator_contacts;
+mod emulator_verify_api;
+mod handlers_contacts;
+mod handlers_verify_api;
+mod logs;
+mod round_trips;
+mod samples;
