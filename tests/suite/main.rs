@@ -1,6 +1,7 @@
 //! The integration suite as one test binary (one link of the AWS SDK instead of one per file):
 //! handlers in-process, the AWS adapters against moto, the repository's samples and drift checks.
 
+mod architecture;
 mod docs;
 mod emulator_contacts;
 mod emulator_verify_api;
