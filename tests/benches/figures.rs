@@ -1,7 +1,7 @@
 //! Prints throughput and latency figures of the hot paths (not a pass/fail test):
 //! `cargo bench -p otp-tests --bench figures`.
 
-use otp_core::domain::{Alphabet, Code, Pepper};
+use otp_core::domain::{Alphabet, Code, Pepper, E164};
 use otp_tests::{Harness, Req};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -21,6 +21,21 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    // First: libphonenumber's metadata loads on the first parse (a cold-start cost).
+    let start = Instant::now();
+    std::hint::black_box(E164::parse("+12025550123").unwrap());
+    println!(
+        "{:<44} {:>8.2} ms",
+        "first phone number parse (metadata load)",
+        start.elapsed().as_secs_f64() * 1e3
+    );
+    let numbers = ["+12025550123", "971501234567", "+44 7400 000001", "+52 55 1234 5678"];
+    let start = Instant::now();
+    for i in 0..20_000u32 {
+        std::hint::black_box(E164::parse(numbers[i as usize % numbers.len()]).unwrap());
+    }
+    rate("phone number parse + validation (warm)", 20_000, start.elapsed());
+
     let n = 100_000;
     let start = Instant::now();
     for _ in 0..n {

@@ -128,10 +128,15 @@ impl Harness {
     }
 }
 
-/// The last run of 4+ letters/digits that looks like a code in a message.
+/// The code in a message: the last run of 4+ digits or capital letters (codes are drawn from
+/// those; the words of the templates have lower-case letters).
 pub fn code_in(text: &str) -> String {
     text.split(|c: char| !c.is_ascii_alphanumeric())
-        .rfind(|w| w.len() >= 4 && w.chars().any(|c| c.is_ascii_digit()))
+        .rfind(|w| {
+            w.len() >= 4
+                && w.chars()
+                    .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        })
         .unwrap_or_else(|| panic!("no code in {text:?}"))
         .to_string()
 }
