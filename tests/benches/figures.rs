@@ -29,12 +29,21 @@ async fn main() {
         "first phone number parse (metadata load)",
         start.elapsed().as_secs_f64() * 1e3
     );
-    let numbers = ["+12025550123", "971501234567", "+44 7400 000001", "+52 55 1234 5678"];
+    let numbers = [
+        "+12025550123",
+        "971501234567",
+        "+44 7400 000001",
+        "+52 55 1234 5678",
+    ];
     let start = Instant::now();
     for i in 0..20_000u32 {
         std::hint::black_box(E164::parse(numbers[i as usize % numbers.len()]).unwrap());
     }
-    rate("phone number parse + validation (warm)", 20_000, start.elapsed());
+    rate(
+        "phone number parse + validation (warm)",
+        20_000,
+        start.elapsed(),
+    );
 
     let n = 100_000;
     let start = Instant::now();

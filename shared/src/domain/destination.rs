@@ -30,13 +30,9 @@ impl Channel {
 }
 
 /// A phone number valid for its country, in E.164 (`+12025550123`). Only `parse` and
-/// `parse_national` make one, so an invalid or fictional number cannot reach SNS.
+/// `parse_national` make one from input, so an invalid or fictional number cannot reach SNS.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct E164 {
-    number: String,
-    /// ISO 3166-1 alpha-2 country of the number (`None` for non-geographic numbers).
-    country: Option<String>,
-}
+pub struct E164(String);
 
 impl E164 {
     /// An international number; the `+` is optional (`971501234567`), and spaces, dashes,
@@ -57,28 +53,26 @@ impl E164 {
         Self::valid(phonenumber::parse(Some(id), plain(input)?).ok()?)
     }
 
-    /// A number the store holds: written by `parse`, so trusted as it is.
+    /// A number the store holds: validated when it was written, so taken as it is. Reading a
+    /// session never loads libphonenumber's metadata (verify and report stay off it).
     pub fn from_stored(number: &str) -> E164 {
-        Self::parse(number).unwrap_or_else(|| E164 {
-            number: number.to_string(),
-            country: None,
-        })
+        E164(number.to_string())
     }
 
     fn valid(number: PhoneNumber) -> Option<E164> {
-        number.is_valid().then(|| E164 {
-            number: number.format().mode(Mode::E164).to_string(),
-            country: number.country().id().map(|id| id.as_ref().to_string()),
-        })
+        number
+            .is_valid()
+            .then(|| E164(number.format().mode(Mode::E164).to_string()))
     }
 
     pub fn as_str(&self) -> &str {
-        &self.number
+        &self.0
     }
 
-    /// ISO 3166-1 alpha-2 country of the number (`US`, `MX`).
-    pub fn country(&self) -> Option<&str> {
-        self.country.as_deref()
+    /// ISO 3166-1 alpha-2 country of the number (`US`, `MX`); `None` for non-geographic ones.
+    pub fn country(&self) -> Option<String> {
+        let number = phonenumber::parse(None, &self.0).ok()?;
+        number.country().id().map(|id| id.as_ref().to_string())
     }
 }
 
@@ -185,11 +179,13 @@ mod tests {
         assert_eq!(e164("971501234567").as_deref(), Some("+971501234567"));
         assert_eq!(e164("+1 (202) 555-0123").as_deref(), Some("+12025550123"));
         let mx = E164::parse("+52 55 1234 5678").unwrap();
-        assert_eq!((mx.as_str(), mx.country()), ("+525512345678", Some("MX")));
         assert_eq!(
-            E164::parse("+34 612 345 678").unwrap().country(),
-            Some("ES")
+            (mx.as_str(), mx.country().as_deref()),
+            ("+525512345678", Some("MX"))
         );
+        let es = E164::parse("+34 612 345 678").unwrap();
+        assert_eq!(es.country().as_deref(), Some("ES"));
+        assert_eq!(E164::from_stored("+34612345678"), es);
         for bad in [
             "",
             "+",
@@ -220,7 +216,10 @@ mod tests {
     #[test]
     fn national_numbers_take_their_country_from_the_caller() {
         let p = E164::parse_national("55 1234 5678", "mx").unwrap();
-        assert_eq!((p.as_str(), p.country()), ("+525512345678", Some("MX")));
+        assert_eq!(
+            (p.as_str(), p.country().as_deref()),
+            ("+525512345678", Some("MX"))
+        );
         assert_eq!(
             E164::parse_national("+34612345678", "MX").unwrap().as_str(),
             "+34612345678"
