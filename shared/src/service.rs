@@ -4,7 +4,7 @@ use crate::app::App;
 use crate::domain::code::RandomnessError;
 use crate::domain::{
     Channel, Code, CodeHash, Destination, LimitScope, Policy, ResendRefusal, Session, SessionKey,
-    State, Status, Template, Transition,
+    Status, Template, Transition,
 };
 use crate::ports::{Applied, DeliveryError, Message, StoreError};
 use std::collections::BTreeMap;
@@ -74,21 +74,16 @@ impl App {
             extra.insert(SENDER_ID.into(), id.clone());
         }
         let session = Session {
-            key: new.key.clone(),
-            destination: new.destination.clone(),
-            code_hash,
-            state: State::Pending,
-            attempts: 0,
-            sends: 1,
-            policy: new.policy,
-            created_at: now,
-            last_sent_at: now,
-            next_send_at: now + i64::from(new.policy.resend_cooldown_secs),
-            expires_at: now + i64::from(new.policy.validity_secs),
-            verified_at: None,
             language: new.language,
             template: new.template,
             extra,
+            ..Session::open(
+                new.key.clone(),
+                new.destination.clone(),
+                code_hash,
+                new.policy,
+                now,
+            )
         };
         if self.sessions.create(&session).await? {
             self.deliver(&session, &code).await?;

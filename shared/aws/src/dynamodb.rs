@@ -399,31 +399,18 @@ mod tests {
 
     fn session(now: i64, code: &str) -> Session {
         let key = SessionKey::new(Family::VerifyApi, "acme", &["86b2"]);
-        Session {
-            code_hash: Pepper::new(&[1; 32]).unwrap().hash(&key, code),
-            key,
-            destination: Destination::Phone(E164::parse("+12025550123").unwrap()),
-            state: State::Pending,
-            attempts: 0,
-            sends: 1,
-            policy: Policy {
-                validity_secs: 300,
-                max_attempts: 5,
-                max_sends: 5,
-                resend_cooldown_secs: 30,
-                code_length: 6,
-                alphabet: Alphabet::Numeric,
-                retention_secs: 86_400,
-            },
-            created_at: now,
-            last_sent_at: now,
-            next_send_at: now + 30,
-            expires_at: now + 300,
-            verified_at: None,
-            language: "en".into(),
-            template: Template::default(),
-            extra: Default::default(),
-        }
+        let policy = Policy {
+            validity_secs: 300,
+            max_attempts: 5,
+            max_sends: 5,
+            resend_cooldown_secs: 30,
+            code_length: 6,
+            alphabet: Alphabet::Numeric,
+            retention_secs: 86_400,
+        };
+        let hash = Pepper::new(&[1; 32]).unwrap().hash(&key, code);
+        let phone = Destination::Phone(E164::parse("+12025550123").unwrap());
+        Session::open(key, phone, hash, policy, now)
     }
 
     #[test]

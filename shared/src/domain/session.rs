@@ -113,6 +113,33 @@ pub struct Session {
 }
 
 impl Session {
+    /// A session whose first code was issued at `now` (default language and template).
+    pub fn open(
+        key: SessionKey,
+        destination: Destination,
+        code_hash: CodeHash,
+        policy: Policy,
+        now: Timestamp,
+    ) -> Session {
+        Session {
+            key,
+            destination,
+            code_hash,
+            state: State::Pending,
+            attempts: 0,
+            sends: 1,
+            policy,
+            created_at: now,
+            last_sent_at: now,
+            next_send_at: now + i64::from(policy.resend_cooldown_secs),
+            expires_at: now + i64::from(policy.validity_secs),
+            verified_at: None,
+            language: "en".into(),
+            template: Template::default(),
+            extra: BTreeMap::new(),
+        }
+    }
+
     pub fn status(&self, now: Timestamp) -> Status {
         match self.state {
             State::Verified => Status::Verified,
@@ -268,24 +295,8 @@ pub(crate) mod tests {
     }
 
     pub fn session(now: Timestamp, code: &str) -> Session {
-        let pepper = Pepper::new(&[1; 32]).unwrap();
-        Session {
-            key: key(),
-            destination: phone(),
-            code_hash: pepper.hash(&key(), code),
-            state: State::Pending,
-            attempts: 0,
-            sends: 1,
-            policy: policy(),
-            created_at: now,
-            last_sent_at: now,
-            next_send_at: now + 30,
-            expires_at: now + 300,
-            verified_at: None,
-            language: "en".into(),
-            template: Template::default(),
-            extra: BTreeMap::new(),
-        }
+        let hash = Pepper::new(&[1; 32]).unwrap().hash(&key(), code);
+        Session::open(key(), phone(), hash, policy(), now)
     }
 
     fn hash(code: &str) -> CodeHash {
