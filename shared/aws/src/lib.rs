@@ -17,10 +17,6 @@ pub async fn serve(route: &'static Route, wiring: Wiring) -> Result<(), lambda_h
         .from_env(route)
         .await
         .inspect_err(|e| tracing::error!(error = %e, "configuration"))?;
-    if wiring.ports.sms {
-        // In the init phase, not in the first caller's request.
-        otp_core::domain::E164::warm_up();
-    }
     // Lives as long as the process: shared by every invocation.
     let app: &'static App = Box::leak(Box::new(app));
     lambda_http::run(lambda_http::service_fn(move |req| async move {

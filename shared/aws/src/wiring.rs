@@ -119,7 +119,11 @@ fn assemble(
     })
 }
 
+/// SMS through SNS. Functions that send SMS parse numbers: libphonenumber's metadata is
+/// loaded here, in the init phase, not in the first caller's request. (Here, not in `serve`,
+/// so that functions without SMS do not link it.)
 fn sns(config: &Config, sdk: &SdkConfig) -> Arc<dyn Sender> {
+    otp_core::domain::E164::warm_up();
     Arc::new(SnsSms::new(
         aws_sdk_sns::Client::new(sdk),
         config.sms_sender_id.clone(),
