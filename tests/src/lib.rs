@@ -66,6 +66,19 @@ pub fn contacts() -> Vec<Contact> {
     ]
 }
 
+/// The repository's root directory.
+pub fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the repository")
+        .to_path_buf()
+}
+
+/// A file of the repository, as text.
+pub fn repo_file(path: &str) -> String {
+    std::fs::read_to_string(repo_root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
 /// A response as a caller sees it.
 #[derive(Debug)]
 pub struct Reply {

@@ -38,7 +38,7 @@ fn imports(text: &str) -> BTreeSet<String> {
 /// Module → modules it imports, at the level of `shared/src/<module>` and, inside
 /// `dialects`, of each family (`dialects/contacts`).
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/src");
+    let src = otp_tests::repo_root().join("shared/src");
     let mut files = Vec::new();
     sources(&src, &mut files);
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();

@@ -3,12 +3,7 @@
 //! outside the repository.
 
 use otp_core::ROUTES;
-use std::path::Path;
-
-fn read(path: &str) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+use otp_tests::repo_file as read;
 
 /// Every `"OTP_…"` string literal of a source text.
 fn variables_in(source: &str) -> Vec<String> {

@@ -5,19 +5,7 @@ use otp_core::dialects::{contacts, verify_api};
 use otp_core::domain::{Destination, SessionKey, Template, E164};
 use otp_core::service::NewSession;
 use otp_core::{Ports, ROUTES};
-use otp_tests::{reply, Harness};
-use std::path::{Path, PathBuf};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn read(path: &str) -> String {
-    std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+use otp_tests::{reply, repo_file as read, repo_root as root, Harness};
 
 /// Status each sample event must produce against `seeded()`.
 fn expected(file: &str) -> &'static [u16] {

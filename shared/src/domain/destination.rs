@@ -38,7 +38,8 @@ impl E164 {
     /// An international number; the `+` is optional (`971501234567`), and spaces, dashes,
     /// dots and parentheses are ignored.
     pub fn parse(input: &str) -> Option<E164> {
-        let digits = plain(input.trim().strip_prefix('+').unwrap_or(input.trim()))?;
+        let input = input.trim();
+        let digits = plain(input.strip_prefix('+').unwrap_or(input))?;
         Self::valid(phonenumber::parse(None, format!("+{digits}")).ok()?)
     }
 

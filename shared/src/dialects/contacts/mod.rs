@@ -100,13 +100,12 @@ fn param<'a>(
 
 /// The `contactId` path parameter (int32).
 pub fn contact_id(req: &Request) -> Result<i32, Problem> {
-    let raw = param(
-        req,
-        "contactId",
-        |v| v.parse::<i32>().is_ok(),
-        "contactId must be a 32-bit integer",
-    )?;
-    Ok(raw.parse().unwrap_or_default())
+    http::path_param(req, "contactId")
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| {
+            let rule = "contactId must be a 32-bit integer";
+            FieldError::invalid(Location::Path, "contactId", rule).into()
+        })
 }
 
 /// Session ids: 1–64 of `[A-Za-z0-9_-]`.

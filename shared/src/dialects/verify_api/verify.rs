@@ -33,18 +33,12 @@ async fn verify(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let (Some(id), Some(code), true) = (id, code, f.errors.is_empty()) else {
         return Err(Problem::invalid(f.errors));
     };
-    let status = match app.verify(&session_key(&client, &id), &code).await? {
-        Outcome::Valid { .. } => "APPROVED",
-        Outcome::AlreadyVerified => "ALREADY_VERIFIED",
-        Outcome::Invalid { .. } => {
-            return Err(Problem::new(Reason::CodeRejected(Rejection::Wrong)))
-        }
-        Outcome::Expired => return Err(Problem::new(Reason::CodeRejected(Rejection::Expired))),
-        Outcome::AttemptsExceeded => {
-            return Err(Problem::new(Reason::CodeRejected(
-                Rejection::AttemptsExhausted,
-            )))
-        }
+    let rejection = match app.verify(&session_key(&client, &id), &code).await? {
+        Outcome::Valid { .. } => return Ok(http::ok(&json!({ "status": "APPROVED" }))),
+        Outcome::AlreadyVerified => return Ok(http::ok(&json!({ "status": "ALREADY_VERIFIED" }))),
+        Outcome::Invalid { .. } => Rejection::Wrong,
+        Outcome::Expired => Rejection::Expired,
+        Outcome::AttemptsExceeded => Rejection::AttemptsExhausted,
     };
-    Ok(http::ok(&json!({ "status": status })))
+    Err(Problem::new(Reason::CodeRejected(rejection)))
 }
