@@ -3,7 +3,8 @@
 //! `dispatch` serves the table (local server, tests); a Lambda function serves its own row.
 
 use crate::app::{App, Ports};
-use crate::dialects::{contacts, verify_api};
+use crate::dialects::{contacts, telemarketing, verify_api};
+use crate::domain::Family;
 use crate::runtime::observe;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -20,6 +21,8 @@ pub struct Route {
     /// API Gateway's form: `{name}` is a path parameter.
     pub path: &'static str,
     pub function: &'static str,
+    /// Whose wire form it speaks and how its callers authenticate.
+    pub family: Family,
     pub ports: Ports,
     pub handler: Handler,
 }
@@ -28,6 +31,7 @@ pub const SEND_VERIFICATION_KEY: Route = Route {
     method: "POST",
     path: "/contacts/{contactId}/verification-keys",
     function: "send-verification-key",
+    family: Family::Contacts,
     ports: Ports::CONTACTS_AND_DELIVERY,
     handler: |app, req| Box::pin(contacts::send::handle(app, req)),
 };
@@ -36,6 +40,7 @@ pub const SEND_PENDING_VERIFICATION_KEY: Route = Route {
     method: "POST",
     path: "/contacts/{contactId}/verification-keys/pending-communication-channel",
     function: "send-pending-verification-key",
+    family: Family::Contacts,
     ports: Ports::CONTACTS_AND_DELIVERY,
     handler: |app, req| Box::pin(contacts::send::handle_pending(app, req)),
 };
@@ -44,6 +49,7 @@ pub const CHECK_VERIFICATION_KEY: Route = Route {
     method: "GET",
     path: "/contacts/{contactId}/verification-keys/{sessionId}/{key}",
     function: "check-verification-key",
+    family: Family::Contacts,
     ports: Ports::SESSIONS,
     handler: |app, req| Box::pin(contacts::check::handle(app, req)),
 };
@@ -52,6 +58,7 @@ pub const VERIFY_VERIFICATION_KEY: Route = Route {
     method: "POST",
     path: "/contacts/{contactId}/verification-keys/{sessionId}/{key}/verify",
     function: "verify-verification-key",
+    family: Family::Contacts,
     ports: Ports::SESSIONS,
     handler: |app, req| Box::pin(contacts::verify::handle(app, req)),
 };
@@ -60,6 +67,7 @@ pub const SEND_OTP: Route = Route {
     method: "POST",
     path: "/verify/v1/otp/send-otp",
     function: "send-otp",
+    family: Family::VerifyApi,
     ports: Ports::SMS,
     handler: |app, req| Box::pin(verify_api::send::handle(app, req)),
 };
@@ -68,6 +76,7 @@ pub const RESEND_OTP: Route = Route {
     method: "POST",
     path: "/verify/v1/otp/resend-otp",
     function: "resend-otp",
+    family: Family::VerifyApi,
     ports: Ports::SMS,
     handler: |app, req| Box::pin(verify_api::resend::handle(app, req)),
 };
@@ -76,6 +85,7 @@ pub const VERIFY_OTP: Route = Route {
     method: "POST",
     path: "/verify/v1/otp/verify-otp",
     function: "verify-otp",
+    family: Family::VerifyApi,
     ports: Ports::SESSIONS,
     handler: |app, req| Box::pin(verify_api::verify::handle(app, req)),
 };
@@ -84,8 +94,27 @@ pub const OTP_REPORT: Route = Route {
     method: "GET",
     path: "/verify/v1/report/{otp_id}",
     function: "otp-report",
+    family: Family::VerifyApi,
     ports: Ports::SESSIONS,
     handler: |app, req| Box::pin(verify_api::report::handle(app, req)),
+};
+
+pub const TELEMARKETING_GENERATE: Route = Route {
+    method: "POST",
+    path: "/v1/x-global/security/tele-marketing/otp/generate",
+    function: "telemarketing-generate",
+    family: Family::Telemarketing,
+    ports: Ports::SMS,
+    handler: |app, req| Box::pin(telemarketing::generate::handle(app, req)),
+};
+
+pub const TELEMARKETING_VALIDATE: Route = Route {
+    method: "POST",
+    path: "/v1/x-global/security/tele-marketing/otp/validate",
+    function: "telemarketing-validate",
+    family: Family::Telemarketing,
+    ports: Ports::SESSIONS,
+    handler: |app, req| Box::pin(telemarketing::validate::handle(app, req)),
 };
 
 pub const ROUTES: &[Route] = &[
@@ -97,6 +126,8 @@ pub const ROUTES: &[Route] = &[
     RESEND_OTP,
     VERIFY_OTP,
     OTP_REPORT,
+    TELEMARKETING_GENERATE,
+    TELEMARKETING_VALIDATE,
 ];
 
 impl Route {

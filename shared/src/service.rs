@@ -41,6 +41,47 @@ pub struct NewSession {
     /// SMS sender id / originator.
     pub sender_id: Option<String>,
     pub extra: BTreeMap<String, String>,
+    /// Who must present the code with it (the telemarketing customer, the RAO phone): bound
+    /// into the code's HMAC, so presenting another one is a wrong code, in one round trip.
+    pub subject: Option<String>,
+}
+
+/// A resend: a fresh code on an existing session.
+#[derive(Clone, Debug)]
+pub struct Resend<'a> {
+    /// The API client asking (its send budget is charged).
+    pub client: &'a str,
+    pub key: &'a SessionKey,
+    /// A new destination, else the session's.
+    pub to: Option<Destination>,
+    /// A new message, else the session's.
+    pub template: Option<Template>,
+    /// Must be the subject the session was opened for; another one reads as no session.
+    pub subject: Option<&'a str>,
+    /// Whether a session past its expiry may be revived.
+    pub allow_expired: bool,
+}
+
+impl<'a> Resend<'a> {
+    /// The session's own destination and message, not past its expiry.
+    pub fn of(client: &'a str, key: &'a SessionKey) -> Resend<'a> {
+        Resend {
+            client,
+            key,
+            to: None,
+            template: None,
+            subject: None,
+            allow_expired: false,
+        }
+    }
+}
+
+/// A code issued and handed to delivery.
+#[derive(Debug)]
+pub struct Issued {
+    pub session: Session,
+    /// A split code's leading part, which goes back to the caller (`Policy::caller_part_len`).
+    pub caller_part: Option<Code>,
 }
 
 /// Outcome of checking or verifying a code.
@@ -54,24 +95,44 @@ pub enum Outcome {
 }
 
 const SENDER_ID: &str = "sender_id";
+/// `extra` entry holding the keyed digest of a session's subject (never the subject).
+const BINDING: &str = "binding";
 
 impl App {
-    fn hash(&self, key: &SessionKey, code: &str) -> CodeHash {
-        self.config.pepper.hash(key, code)
+    /// The stored form of `code`; with a subject's binding, the code only matches with it.
+    fn hash(&self, key: &SessionKey, code: &str, binding: Option<&str>) -> CodeHash {
+        match binding {
+            None => self.config.pepper.hash(key, code),
+            Some(b) => self.config.pepper.digest(&format!("{key}\0{b}"), code),
+        }
+    }
+
+    /// What a presented code (and subject) must hash to.
+    fn code_hash(&self, key: &SessionKey, code: &str, subject: Option<&str>) -> CodeHash {
+        let binding = subject.map(|s| self.binding(s));
+        self.hash(key, code, binding.as_deref())
+    }
+
+    fn binding(&self, subject: &str) -> String {
+        self.config.pepper.digest(BINDING, subject).to_hex()
     }
 
     /// Issues a code for a new session, or a resend when a session with that key exists,
     /// and delivers it. Round trips: two budget `UpdateItem`s and one `PutItem`
     /// (existing session: plus a resend's `GetItem` and `UpdateItem`).
-    pub async fn send(&self, new: NewSession) -> Result<Session, ServiceError> {
+    pub async fn send(&self, new: NewSession) -> Result<Issued, ServiceError> {
         let now = self.clock.now();
         self.spend_budgets(&new.client, &new.destination, now)
             .await?;
         let code = Code::generate(new.policy.code_length.into(), new.policy.alphabet)?;
-        let code_hash = self.hash(&new.key, code.expose());
+        let binding = new.subject.as_deref().map(|s| self.binding(s));
+        let code_hash = self.hash(&new.key, code.expose(), binding.as_deref());
         let mut extra = new.extra;
         if let Some(id) = &new.sender_id {
             extra.insert(SENDER_ID.into(), id.clone());
+        }
+        if let Some(b) = binding {
+            extra.insert(BINDING.into(), b);
         }
         let session = Session {
             language: new.language,
@@ -86,15 +147,18 @@ impl App {
             )
         };
         if self.sessions.create(&session).await? {
-            self.deliver(&session, &code).await?;
-            return Ok(session);
+            return self.deliver(session, &code).await;
         }
         self.reissue(
-            &new.key,
-            Some(new.destination),
-            true,
-            Some(&session.template),
-            None,
+            Resend {
+                client: &new.client,
+                key: &new.key,
+                to: Some(new.destination),
+                template: Some(session.template),
+                subject: new.subject.as_deref(),
+                allow_expired: true,
+            },
+            false,
         )
         .await
     }
@@ -144,57 +208,56 @@ impl App {
 
     /// A fresh code on an existing session; the previous code dies.
     /// Round trips: one `GetItem` and one `UpdateItem` (plus the two budget counters).
-    pub async fn resend(
-        &self,
-        client: &str,
-        key: &SessionKey,
-        allow_expired: bool,
-    ) -> Result<Session, ServiceError> {
-        self.reissue(key, None, allow_expired, None, Some(client))
-            .await
+    pub async fn resend(&self, resend: Resend<'_>) -> Result<Issued, ServiceError> {
+        self.reissue(resend, true).await
     }
 
-    async fn reissue(
-        &self,
-        key: &SessionKey,
-        to: Option<Destination>,
-        allow_expired: bool,
-        template: Option<&Template>,
-        charge_client: Option<&str>,
-    ) -> Result<Session, ServiceError> {
+    async fn reissue(&self, r: Resend<'_>, charge: bool) -> Result<Issued, ServiceError> {
         let now = self.clock.now();
         // The read gives the code's shape (part of the session's policy) and refuses early
         // without a write; the conditional update below still decides races.
         let current = self
             .sessions
-            .get(key)
+            .get(r.key)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        if let Some(refusal) = current.resend_refusal(now, allow_expired) {
+        let binding = current.extra.get(BINDING);
+        let asked = r.subject.map(|s| self.binding(s));
+        let same_subject = match (binding, &asked) {
+            (None, None) => true,
+            (Some(b), Some(a)) => CodeHash::from_hex(b)
+                .zip(CodeHash::from_hex(a))
+                .is_some_and(|(b, a)| b.matches(&a)),
+            _ => false,
+        };
+        if !same_subject {
+            // Another subject's session is none of this caller's business.
+            return Err(ServiceError::NotFound);
+        }
+        if let Some(refusal) = current.resend_refusal(now, r.allow_expired) {
             return Err(ServiceError::ResendRefused(refusal));
         }
-        let destination = to.unwrap_or(current.destination);
-        if let Some(client) = charge_client {
-            self.spend_budgets(client, &destination, now).await?;
+        let destination = r.to.unwrap_or(current.destination);
+        if charge {
+            self.spend_budgets(r.client, &destination, now).await?;
         }
         let code = Code::generate(current.policy.code_length.into(), current.policy.alphabet)?;
         let transition = Transition::Reissue {
-            code_hash: self.hash(key, code.expose()),
+            code_hash: self.hash(r.key, code.expose(), binding.map(String::as_str)),
             now,
             destination,
-            allow_expired,
+            allow_expired: r.allow_expired,
         };
-        match self.sessions.apply(key, &transition).await? {
+        match self.sessions.apply(r.key, &transition).await? {
             Applied::Yes(mut session) => {
-                if let Some(t) = template {
-                    session.template = t.clone();
+                if let Some(t) = r.template {
+                    session.template = t;
                 }
-                self.deliver(&session, &code).await?;
-                Ok(session)
+                self.deliver(session, &code).await
             }
             Applied::No(None) => Err(ServiceError::NotFound),
             Applied::No(Some(old)) => Err(ServiceError::ResendRefused(
-                old.resend_refusal(now, allow_expired)
+                old.resend_refusal(now, r.allow_expired)
                     .unwrap_or(ResendRefusal::TooSoon {
                         retry_after_secs: 1,
                         cooldown_secs: old.policy.resend_cooldown_secs,
@@ -203,8 +266,18 @@ impl App {
         }
     }
 
-    async fn deliver(&self, session: &Session, code: &Code) -> Result<(), ServiceError> {
-        let rendered = session.template.render(code.expose());
+    /// Delivers the code (a split code's delivered part); on failure the code is killed.
+    async fn deliver(&self, session: Session, code: &Code) -> Result<Issued, ServiceError> {
+        let (caller_part, delivered) = match session.policy.caller_part_len {
+            0 => (None, None),
+            n => {
+                let (head, tail) = code.split(n.into());
+                (Some(head), Some(tail))
+            }
+        };
+        let rendered = session
+            .template
+            .render(delivered.as_ref().unwrap_or(code).expose());
         let channel = session.destination.channel();
         let email = channel == Channel::Email;
         let message = Message {
@@ -216,7 +289,10 @@ impl App {
         };
         let Err(error) = self.sender.send(&message).await else {
             tracing::info!(channel = channel.as_str(), to = %session.destination.masked(), "code delivered");
-            return Ok(());
+            return Ok(Issued {
+                session,
+                caller_part,
+            });
         };
         tracing::warn!(channel = channel.as_str(), to = %session.destination.masked(), %error, "delivery failed");
         let kill = Transition::MarkUndeliverable {
@@ -231,14 +307,19 @@ impl App {
 
     /// Checks a code without consuming it; a wrong code uses an attempt.
     /// Round trips: one `GetItem` (plus one `UpdateItem` for a wrong code).
-    pub async fn check(&self, key: &SessionKey, code: &str) -> Result<Outcome, ServiceError> {
+    pub async fn check(
+        &self,
+        key: &SessionKey,
+        code: &str,
+        subject: Option<&str>,
+    ) -> Result<Outcome, ServiceError> {
         let now = self.clock.now();
         let session = self
             .sessions
             .get(key)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let hash = self.hash(key, code);
+        let hash = self.code_hash(key, code, subject);
         match judge(&session, &hash, now) {
             Some(outcome) => Ok(outcome),
             None if session.code_hash.matches(&hash) => Ok(Outcome::Valid {
@@ -248,11 +329,17 @@ impl App {
         }
     }
 
-    /// Verifies and consumes a code: approves exactly once.
-    /// Round trips: one `UpdateItem` for the right code, two for a wrong one.
-    pub async fn verify(&self, key: &SessionKey, code: &str) -> Result<Outcome, ServiceError> {
+    /// Verifies and consumes a code, presented with the session's subject if it has one:
+    /// approves exactly once. Round trips: one `UpdateItem` for the right code, two for a
+    /// wrong one.
+    pub async fn verify(
+        &self,
+        key: &SessionKey,
+        code: &str,
+        subject: Option<&str>,
+    ) -> Result<Outcome, ServiceError> {
         let now = self.clock.now();
-        let hash = self.hash(key, code);
+        let hash = self.code_hash(key, code, subject);
         match self
             .sessions
             .apply(

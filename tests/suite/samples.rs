@@ -40,6 +40,7 @@ async fn seeded() -> Harness {
         },
         sender_id: None,
         extra: Default::default(),
+        subject: None,
     };
     h.app
         .send(session(

@@ -278,6 +278,9 @@ fn to_item(s: &Session) -> Item {
         ("language".into(), str_(&s.language)),
         ("text".into(), str_(&s.template.text)),
     ]);
+    if s.policy.caller_part_len > 0 {
+        item.insert("caller_part_len".into(), n(s.policy.caller_part_len.into()));
+    }
     if let Some(v) = s.verified_at {
         item.insert("verified_at".into(), n(v));
     }
@@ -328,6 +331,10 @@ fn from_item(item: &Item) -> Result<Session, StoreError> {
             resend_cooldown_secs: u("cooldown_secs")?,
             code_length: u8::try_from(u("code_length")?).map_err(|_| bad("code_length"))?,
             alphabet: Alphabet::parse(&s("alphabet")?).ok_or_else(|| bad("alphabet"))?,
+            caller_part_len: match item.get("caller_part_len") {
+                None => 0,
+                Some(_) => u8::try_from(u("caller_part_len")?).map_err(|_| bad("caller_part_len"))?,
+            },
             retention_secs: u("retention_secs")?,
         },
         created_at: n("created_at")?,
@@ -406,6 +413,7 @@ mod tests {
             resend_cooldown_secs: 30,
             code_length: 6,
             alphabet: Alphabet::Numeric,
+            caller_part_len: 0,
             retention_secs: 86_400,
         };
         let hash = Pepper::new(&[1; 32]).unwrap().hash(&key, code);
@@ -421,6 +429,8 @@ mod tests {
         s.extra.insert("originator".into(), "ACME".into());
         assert_eq!(from_item(&to_item(&s)).unwrap(), s);
         s.destination = Destination::Email(Email::parse("ana@example.com").unwrap());
+        assert_eq!(from_item(&to_item(&s)).unwrap(), s);
+        s.policy.caller_part_len = 3;
         assert_eq!(from_item(&to_item(&s)).unwrap(), s);
     }
 

@@ -74,6 +74,7 @@ impl Wiring {
             });
         }
         let config = Config::from_env()?;
+        config.require_clients(!route.family.header_contract())?;
         Config::require(&config.sessions_table, "OTP_SESSIONS_TABLE")?;
         if self.ports.contacts {
             Config::require(&config.contacts_table, "OTP_CONTACTS_TABLE")?;

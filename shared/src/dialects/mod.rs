@@ -3,7 +3,9 @@
 
 pub mod auth;
 pub mod contacts;
+pub mod header_contract;
 pub mod problem;
+pub mod telemarketing;
 pub mod verify_api;
 
 pub use problem::{Dialect, Problem, Reason};

@@ -32,6 +32,8 @@ pub enum Reason {
     /// Inputs are missing or malformed; `Problem::fields` names them.
     Invalid,
     Unauthorized,
+    /// Authenticated, but this client may not use what the request asks for.
+    Forbidden,
     NotFound(Missing),
     /// The contact has no address on that channel.
     NoAddress {
@@ -84,6 +86,7 @@ impl Problem {
             | Reason::UnknownTemplate
             | Reason::CodeRejected(_) => StatusCode::BAD_REQUEST,
             Reason::Unauthorized => StatusCode::UNAUTHORIZED,
+            Reason::Forbidden => StatusCode::FORBIDDEN,
             Reason::NotFound(_) => StatusCode::NOT_FOUND,
             Reason::ResendRefused(ResendRefusal::TooSoon { .. } | ResendRefusal::TooManySends)
             | Reason::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -158,6 +161,8 @@ pub struct Ctx<'a> {
     pub correlation_id: String,
     /// Language of human-readable messages.
     pub language: &'a str,
+    /// The request, for what an envelope echoes (the header contract's `uuid`).
+    pub request: &'a Request,
 }
 
 /// A family's wire form of problems: its table of reasons and its envelope.
@@ -170,6 +175,7 @@ pub fn respond<D: Dialect>(problem: Problem, req: &Request, language: &str) -> R
     let ctx = Ctx {
         correlation_id: http::correlation_id(req),
         language,
+        request: req,
     };
     let (status, body) = D::render(&problem, &ctx);
     if let Some(cause) = &problem.cause {

@@ -119,6 +119,12 @@ impl Code {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// The first `n` characters and the rest: a split code's caller part and delivered part.
+    pub fn split(&self, n: usize) -> (Code, Code) {
+        let (head, tail) = self.0.split_at(n.min(self.0.len()));
+        (Code(head.to_string()), Code(tail.to_string()))
+    }
 }
 
 impl fmt::Debug for Code {

@@ -92,6 +92,7 @@ pub fn default_sms(lang: &str) -> String {
 pub enum Text {
     BadRequest,
     Unauthorized,
+    Forbidden,
     ContactNotFound,
     SessionNotFound,
     ChannelMissing,
@@ -115,6 +116,8 @@ impl Text {
             (Text::BadRequest, true) => "La solicitud no tiene el formato requerido",
             (Text::Unauthorized, false) => "Missing or invalid bearer token",
             (Text::Unauthorized, true) => "Falta el token de portador o no es válido",
+            (Text::Forbidden, false) => "This client may not use this operation",
+            (Text::Forbidden, true) => "Este cliente no puede usar esta operación",
             (Text::ContactNotFound, false) => "Contact not found",
             (Text::ContactNotFound, true) => "Contacto no encontrado",
             (Text::SessionNotFound, false) => "Verification session not found",

@@ -11,15 +11,27 @@ pub enum Family {
     Contacts,
     /// The D7-compatible Verify API (`/verify/v1/…`).
     VerifyApi,
+    /// Telemarketing OTP (`/v1/x-global/security/tele-marketing/…`).
+    Telemarketing,
+    /// RAO transmit OTP (`/v1/x-global/security/rao/…`).
+    Rao,
 }
 
 impl Family {
     /// The key prefix; stored keys start with it, so it never changes for a family.
-    fn prefix(self) -> &'static str {
+    pub fn prefix(self) -> &'static str {
         match self {
             Family::Contacts => "cv",
             Family::VerifyApi => "d7",
+            Family::Telemarketing => "tm",
+            Family::Rao => "rao",
         }
+    }
+
+    /// Whether the family authenticates with `client_id` + `Authorization` and the header
+    /// contract (else a Bearer token).
+    pub fn header_contract(self) -> bool {
+        matches!(self, Family::Telemarketing | Family::Rao)
     }
 }
 

@@ -60,6 +60,9 @@ pub struct Policy {
     pub resend_cooldown_secs: u32,
     pub code_length: u8,
     pub alphabet: Alphabet,
+    /// Leading characters of each code returned to the caller instead of delivered: the
+    /// telemarketing family's split code (3 kept by the caller's app, the rest by SMS); else 0.
+    pub caller_part_len: u8,
     /// Seconds the record is kept after expiry (DynamoDB TTL), so late reads still answer.
     pub retention_secs: u32,
 }
@@ -282,6 +285,7 @@ pub(crate) mod tests {
             resend_cooldown_secs: 30,
             code_length: 6,
             alphabet: Alphabet::Numeric,
+            caller_part_len: 0,
             retention_secs: 86_400,
         }
     }

@@ -72,6 +72,15 @@ pub fn path_param<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.path_parameters_ref().and_then(|p| p.first(name))
 }
 
+/// RFC 3339 UTC (`2026-11-22T11:07:00Z`) of a Unix timestamp.
+pub fn rfc3339(ts: i64) -> String {
+    use time::format_description::well_known::Rfc3339;
+    time::OffsetDateTime::from_unix_timestamp(ts)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
 /// JSON response with the given status.
 pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
     let mut res = Response::new(Body::Text(value.to_string()));
@@ -128,5 +137,17 @@ pub fn json_object(
         Ok(serde_json::Value::Object(map)) => Ok(map),
         Ok(_) => Err(BodyError::NotAnObject),
         Err(e) => Err(BodyError::Malformed(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_format_as_rfc3339_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_795_345_620), "2026-11-22T11:07:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
     }
 }

@@ -52,6 +52,7 @@ fn sub_code(problem: &Problem) -> (String, Text) {
             return (name.to_string(), Text::BadRequest);
         }
         Reason::Unauthorized => ("NA", Text::Unauthorized),
+        Reason::Forbidden => ("NA", Text::Forbidden),
         Reason::NotFound(Missing::Contact) => ("ContactNotFound", Text::ContactNotFound),
         Reason::NotFound(Missing::Session) => ("SessionNotFound", Text::SessionNotFound),
         Reason::NoAddress { channel, pending } => {

@@ -124,6 +124,7 @@ async fn send(
         template,
         sender_id: None,
         extra,
+        subject: None,
     })
     .await?;
     Ok(http::ok(&json!({ "generatedSessionId": generated })))

@@ -30,8 +30,8 @@ async fn judged(app: &App, req: &Request, judge: Judge) -> Result<Response<Body>
     let client = bearer_client(&app.config.tokens, req)?;
     let (session, key) = key_params(req, &client)?;
     let outcome = match judge {
-        Judge::Verify => app.verify(&session, &key).await?,
-        Judge::Check => app.check(&session, &key).await?,
+        Judge::Verify => app.verify(&session, &key, None).await?,
+        Judge::Check => app.check(&session, &key, None).await?,
     };
     let (status, left) = match outcome {
         Outcome::Valid { attempts_left } => ("Valid", attempts_left),

@@ -38,6 +38,7 @@ fn entry(problem: &Problem) -> (Option<StatusCode>, &'static str, String) {
             (None, "BAD_REQUEST", "The request is not valid")
         }
         Reason::Unauthorized => (None, "UNAUTHORIZED", "Missing or invalid bearer token"),
+        Reason::Forbidden => (None, "FORBIDDEN", "Not allowed for this account"),
         Reason::NotFound(_) => (None, "MESSAGE_LOG_NOT_EXISTS", "OTP request not found"),
         Reason::CodeRejected(Rejection::Wrong | Rejection::Expired) => (
             None,
@@ -151,25 +152,9 @@ fn otp_id(f: &mut Fields) -> Option<String> {
     }
 }
 
-/// RFC 3339 UTC (`2026-11-22T11:07:00Z`) of a Unix timestamp.
-pub fn timestamp(ts: i64) -> String {
-    use time::format_description::well_known::Rfc3339;
-    time::OffsetDateTime::from_unix_timestamp(ts)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timestamps_format_as_rfc3339_utc() {
-        assert_eq!(timestamp(0), "1970-01-01T00:00:00Z");
-        assert_eq!(timestamp(1_795_345_620), "2026-11-22T11:07:00Z");
-        assert_eq!(timestamp(951_782_400), "2000-02-29T00:00:00Z");
-    }
 
     #[test]
     fn otp_ids_are_canonical_uuids() {

@@ -1,6 +1,6 @@
 //! `GET /verify/v1/report/{otp_id}`.
 
-use super::{parse_otp_id, session_key, timestamp, VerifyApi};
+use super::{parse_otp_id, session_key, VerifyApi};
 use crate::app::App;
 use crate::dialects::auth::bearer_client;
 use crate::dialects::problem::{finish, Problem};
@@ -39,9 +39,9 @@ async fn report(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
         "attempts": session.attempts,
         "attempts_left": session.attempts_left(),
         "delivery_failed": session.status(now) == Status::Undeliverable,
-        "created_at": timestamp(session.created_at),
-        "last_sent_at": timestamp(session.last_sent_at),
-        "expires_at": timestamp(session.expires_at),
-        "verified_at": session.verified_at.map(timestamp),
+        "created_at": http::rfc3339(session.created_at),
+        "last_sent_at": http::rfc3339(session.last_sent_at),
+        "expires_at": http::rfc3339(session.expires_at),
+        "verified_at": session.verified_at.map(http::rfc3339),
     })))
 }

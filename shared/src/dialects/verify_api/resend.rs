@@ -5,6 +5,7 @@ use crate::app::App;
 use crate::dialects::auth::bearer_client;
 use crate::dialects::problem::{finish, Problem};
 use crate::http::{self, fields::Fields};
+use crate::service::Resend;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
@@ -20,9 +21,8 @@ async fn resend(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let Some(id) = id.filter(|_| f.errors.is_empty()) else {
         return Err(Problem::invalid(f.errors));
     };
-    let session = app
-        .resend(&client, &session_key(&client, &id), false)
-        .await?;
+    let key = session_key(&client, &id);
+    let session = app.resend(Resend::of(&client, &key)).await?.session;
     Ok(http::ok(&json!({
         "otp_id": id,
         "status": "OPEN",

@@ -177,8 +177,10 @@ async fn send(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
             template: body.template,
             sender_id: body.originator,
             extra: body.extra,
+            subject: None,
         })
-        .await?;
+        .await?
+        .session;
     Ok(http::ok(
         &json!({ "otp_id": otp_id, "status": "OPEN", "expiry": session.policy.validity_secs }),
     ))

@@ -33,7 +33,7 @@ async fn verify(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let (Some(id), Some(code), true) = (id, code, f.errors.is_empty()) else {
         return Err(Problem::invalid(f.errors));
     };
-    let rejection = match app.verify(&session_key(&client, &id), &code).await? {
+    let rejection = match app.verify(&session_key(&client, &id), &code, None).await? {
         Outcome::Valid { .. } => return Ok(http::ok(&json!({ "status": "APPROVED" }))),
         Outcome::AlreadyVerified => return Ok(http::ok(&json!({ "status": "ALREADY_VERIFIED" }))),
         Outcome::Invalid { .. } => Rejection::Wrong,

@@ -1,5 +1,9 @@
 //! Configuration from the environment; every error names its variable.
 
+pub mod access;
+
+pub use access::Access;
+
 use crate::domain::{Alphabet, Pepper, Policy, SendBudget};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -53,6 +57,10 @@ impl Tokens {
         )])
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// The client a bearer token belongs to. Compares every entry in constant time.
     pub fn client_of(&self, token: &str) -> Option<&str> {
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
@@ -78,7 +86,12 @@ pub struct VerifyDefaults {
 #[derive(Clone, Debug)]
 pub struct Config {
     pub pepper: Pepper,
+    /// Clients of the Bearer-token families (empty when `OTP_API_TOKENS` is unset).
     pub tokens: Tokens,
+    /// Clients of the header-contract families (empty when `OTP_ACCESS` is unset).
+    pub access: Access,
+    /// Characters of the telemarketing family's 11-character codes.
+    pub telemarketing_alphabet: Alphabet,
     pub default_language: String,
     /// Limits of sessions whose API does not set its own.
     pub policy: Policy,
@@ -103,12 +116,27 @@ impl Config {
             var: "OTP_PEPPER",
             reason: format!("must be at least {} bytes", Pepper::MIN_LEN),
         })?;
-        let tokens =
-            Tokens::parse(&get("OTP_API_TOKENS").ok_or(ConfigError::Missing("OTP_API_TOKENS"))?)
-                .map_err(|reason| ConfigError::Invalid {
-                    var: "OTP_API_TOKENS",
-                    reason,
-                })?;
+        let tokens = match get("OTP_API_TOKENS") {
+            None => Tokens::default(),
+            Some(spec) => Tokens::parse(&spec).map_err(|reason| ConfigError::Invalid {
+                var: "OTP_API_TOKENS",
+                reason,
+            })?,
+        };
+        let access = match get("OTP_ACCESS") {
+            None => Access::default(),
+            Some(doc) => Access::parse(&doc).map_err(|reason| ConfigError::Invalid {
+                var: "OTP_ACCESS",
+                reason,
+            })?,
+        };
+        let telemarketing_alphabet = match get("OTP_TELEMARKETING_ALPHABET") {
+            None => Alphabet::Numeric,
+            Some(v) => Alphabet::parse(v.trim()).ok_or(ConfigError::Invalid {
+                var: "OTP_TELEMARKETING_ALPHABET",
+                reason: "one of numeric, alpha, alphanumeric".into(),
+            })?,
+        };
         let number = |name: &'static str, default: u32, range: std::ops::RangeInclusive<u32>| {
             match get(name) {
                 None => Ok(default),
@@ -149,6 +177,8 @@ impl Config {
             },
             pepper,
             tokens,
+            access,
+            telemarketing_alphabet,
             default_language,
             policy: Policy {
                 code_length: number("OTP_CODE_LENGTH", 6, 4..=10)? as u8,
@@ -158,6 +188,7 @@ impl Config {
                 resend_cooldown_secs: number("OTP_RESEND_COOLDOWN_SECONDS", 30, 0..=3_600)?,
                 retention_secs: number("OTP_RETENTION_SECONDS", 86_400, 0..=2_592_000)?,
                 alphabet: Alphabet::Numeric,
+                caller_part_len: 0,
             },
             sms_sender_id: get("OTP_SMS_SENDER_ID"),
             email_from: get("OTP_EMAIL_FROM"),
@@ -168,6 +199,16 @@ impl Config {
 
     pub fn from_env() -> Result<Config, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// A startup error unless the Bearer families' clients (`bearer`) or the header-contract
+    /// families' clients are configured.
+    pub fn require_clients(&self, bearer: bool) -> Result<(), ConfigError> {
+        match bearer {
+            true if self.tokens.is_empty() => Err(ConfigError::Missing("OTP_API_TOKENS")),
+            false if self.access.is_empty() => Err(ConfigError::Missing("OTP_ACCESS")),
+            _ => Ok(()),
+        }
     }
 
     /// `var`'s value or a startup error naming it.
@@ -233,6 +274,30 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn each_family_kind_requires_its_clients() {
+        let c = config(&base()).unwrap();
+        assert!(c.require_clients(true).is_ok());
+        assert_eq!(
+            c.require_clients(false),
+            Err(ConfigError::Missing("OTP_ACCESS"))
+        );
+        let mut vars = base();
+        vars.push(("OTP_ACCESS", "{\"x\": 1}"));
+        assert!(matches!(
+            config(&vars),
+            Err(ConfigError::Invalid {
+                var: "OTP_ACCESS",
+                ..
+            })
+        ));
+        let c = config(&base()[..1]).unwrap();
+        assert_eq!(
+            c.require_clients(true),
+            Err(ConfigError::Missing("OTP_API_TOKENS"))
+        );
     }
 
     #[test]

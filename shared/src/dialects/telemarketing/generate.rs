@@ -1,0 +1,166 @@
+//! `POST /v1/x-global/security/tele-marketing/otp/generate`.
+
+use super::{parse_sid, session_key, Telemarketing, CALLER_PART_LEN, CODE_LEN, SID_RULE};
+use crate::app::App;
+use crate::dialects::header_contract::{admit, finish, Caller};
+use crate::dialects::problem::Problem;
+use crate::domain::session::CODE_PLACEHOLDER;
+use crate::domain::{Destination, Policy, Template, E164};
+use crate::http::fields::{FieldError, Fields, Location};
+use crate::http::{self, header_str};
+use crate::service::{NewSession, Resend};
+use lambda_http::http::HeaderValue;
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// Longest SMS the family delivers, prefix + code + suffix with their spaces.
+pub const MAX_SMS_CHARS: usize = 140;
+/// Characters a message may hold besides ASCII letters, digits and spaces (the seed's list;
+/// the accented letters in both cases).
+const SPECIALS: &str = "?!#$%&*+-/^_{}@[]~()<>¿¡ñáéíóúüÑÁÉÍÓÚÜ";
+
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    let language = http::language(&req, &app.config.default_language);
+    let result = generate(app, &req, &language).await;
+    finish::<Telemarketing>(&req, &language, result)
+}
+
+/// A generate body, checked.
+struct Generate {
+    customer_id: String,
+    phone: E164,
+    template: Template,
+}
+
+fn parse(req: &Request, caller: &Caller) -> Result<Generate, Problem> {
+    let mut f = Fields::new(http::json_object(req, false)?);
+    let customer_id = f.str("customerId");
+    let phone = f.str("phoneNumber");
+    let prefix = f.str("messagePrefix");
+    let suffix = f.opt_str("messageSuffix").filter(|s| !s.trim().is_empty());
+    if let Some(c) = &customer_id {
+        customer_rule(&mut f, c);
+    }
+    let phone = phone.and_then(|p| {
+        let parsed = E164::parse_national(&p, &caller.country);
+        if parsed.is_none() {
+            f.invalid(
+                "phoneNumber",
+                format!(
+                    "must be a valid number of {} (national) or international with +",
+                    caller.country
+                ),
+            );
+        }
+        parsed
+    });
+    for (name, text) in [("messagePrefix", &prefix), ("messageSuffix", &suffix)] {
+        let Some(text) = text else { continue };
+        if text.trim().is_empty() {
+            f.invalid(name, "must hold at least 1 character");
+        } else if let Some(c) = text.chars().find(|c| !allowed(*c)) {
+            f.invalid(
+                name,
+                format!("`{c}` is not allowed: letters, digits, spaces and {SPECIALS} only"),
+            );
+        } else if text.contains(CODE_PLACEHOLDER) {
+            f.invalid(name, format!("must not contain {CODE_PLACEHOLDER}"));
+        }
+    }
+    let (Some(customer_id), Some(phone), Some(prefix), true) =
+        (customer_id, phone, prefix, f.errors.is_empty())
+    else {
+        return Err(Problem::invalid(f.errors));
+    };
+    let delivered = usize::from(CODE_LEN - CALLER_PART_LEN);
+    let mut text = format!("{} {CODE_PLACEHOLDER}", prefix.trim());
+    let mut length = prefix.trim().chars().count() + 1 + delivered;
+    if let Some(s) = &suffix {
+        text = format!("{text} {}", s.trim());
+        length += 1 + s.trim().chars().count();
+    }
+    if length > MAX_SMS_CHARS {
+        let field = match &suffix {
+            Some(_) if prefix.trim().chars().count() + 1 + delivered <= MAX_SMS_CHARS => {
+                "messageSuffix"
+            }
+            _ => "messagePrefix",
+        };
+        let message = format!("the SMS would be {length} characters (prefix, {delivered}-character code, suffix); at most {MAX_SMS_CHARS}");
+        return Err(FieldError::invalid(Location::Body, field, message).into());
+    }
+    Ok(Generate {
+        customer_id,
+        phone,
+        template: Template {
+            subject: None,
+            text,
+            html: None,
+        },
+    })
+}
+
+fn allowed(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == ' ' || SPECIALS.contains(c)
+}
+
+/// `customerId`: the customer's login id, 1-64 characters, no control characters.
+pub(super) fn customer_rule(f: &mut Fields, id: &str) {
+    if id.trim().is_empty() || id.chars().count() > 64 || id.chars().any(char::is_control) {
+        f.invalid("customerId", "must be 1-64 characters");
+    }
+}
+
+async fn generate(app: &App, req: &Request, language: &str) -> Result<Response<Body>, Problem> {
+    let caller = admit(&app.config.access, req)?;
+    // With a `sid`, a resend of that session; without, a new one.
+    let (sid, resend) = match header_str(req, "sid") {
+        None => (uuid::Uuid::new_v4().hyphenated().to_string(), false),
+        Some(raw) => (
+            parse_sid(raw).ok_or_else(|| FieldError::invalid(Location::Header, "sid", SID_RULE))?,
+            true,
+        ),
+    };
+    let body = parse(req, &caller)?;
+    let key = session_key(&caller.client, &sid);
+    let destination = Destination::Phone(body.phone);
+    let issued = if resend {
+        app.resend(Resend {
+            to: Some(destination),
+            template: Some(body.template),
+            subject: Some(&body.customer_id),
+            ..Resend::of(&caller.client, &key)
+        })
+        .await?
+    } else {
+        let extra = BTreeMap::from([
+            ("country".to_string(), caller.country),
+            ("business".to_string(), caller.business),
+            ("channel".to_string(), caller.channel),
+        ]);
+        app.send(NewSession {
+            key,
+            client: caller.client,
+            destination,
+            policy: Policy {
+                code_length: CODE_LEN,
+                caller_part_len: CALLER_PART_LEN,
+                alphabet: app.config.telemarketing_alphabet,
+                ..app.config.policy
+            },
+            language: language.to_string(),
+            template: body.template,
+            sender_id: app.config.sms_sender_id.clone(),
+            extra,
+            subject: Some(body.customer_id),
+        })
+        .await?
+    };
+    let caller_part = issued.caller_part.as_ref().map(|c| c.expose().to_string());
+    let mut res = http::ok(&json!({ "oneTimePasswordToken": caller_part }));
+    if let Ok(value) = HeaderValue::from_str(&sid) {
+        res.headers_mut().insert("sid", value);
+    }
+    Ok(res)
+}

@@ -1,0 +1,106 @@
+//! Telemarketing OTP: the header contract, 11-character codes split between the caller's app
+//! (3) and the customer's SMS (8), sessions named by the `sid` header.
+
+pub mod generate;
+pub mod validate;
+
+use super::header_contract::{envelope, Entry};
+use super::problem::{Ctx, Dialect, Problem, Reason, Rejection};
+use crate::domain::i18n::Text;
+use crate::domain::{Family, ResendRefusal, SessionKey};
+use lambda_http::http::StatusCode;
+use serde_json::Value;
+
+/// This family's wire form.
+pub struct Telemarketing;
+
+/// Characters of a code, and how many of them go back to the caller.
+pub const CODE_LEN: u8 = 11;
+pub const CALLER_PART_LEN: u8 = 3;
+
+impl Dialect for Telemarketing {
+    fn render(problem: &Problem, ctx: &Ctx) -> (StatusCode, Value) {
+        envelope(problem, ctx, entry(problem, ctx.language), false)
+    }
+}
+
+/// The table: each reason's status, type, code, details and, when no input is at fault,
+/// location and moreInfo.
+fn entry(problem: &Problem, language: &str) -> Entry {
+    if let Some(shared) = Entry::shared(problem, language) {
+        return shared;
+    }
+    let text = |t: Text| t.in_language(language);
+    let bad_request = || {
+        Entry::new(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "invalidRequest",
+            "Missing or invalid Parameters",
+        )
+    };
+    let rejected = |code: &'static str| Entry::new(StatusCode::BAD_REQUEST, "error", code, code);
+    match problem.reason {
+        Reason::Unauthorized => Entry::new(
+            StatusCode::UNAUTHORIZED,
+            "error",
+            "unAuthorized",
+            "Unauthorized access to this resource",
+        )
+        .at("client_id/Authorization"),
+        Reason::NotFound(_) => bad_request().at("sid").info(text(Text::SessionNotFound)),
+        Reason::ResendRefused(refusal) => {
+            let why = match refusal {
+                ResendRefusal::AlreadyVerified => Text::AlreadyVerified,
+                ResendRefusal::AttemptsExhausted => Text::AttemptsExhausted,
+                _ => Text::Expired,
+            };
+            bad_request().at("sid").info(text(why))
+        }
+        Reason::CodeRejected(Rejection::Expired) => rejected("OTP Token Expired")
+            .at("oneTimePasswordToken")
+            .info(text(Text::Expired)),
+        Reason::CodeRejected(why) => {
+            let more = match why {
+                Rejection::AttemptsExhausted => Text::AttemptsExhausted,
+                _ => Text::InvalidCode,
+            };
+            rejected("OTP Token Invalid")
+                .at("oneTimePasswordToken")
+                .info(text(more))
+        }
+        Reason::DeliveryFailed => Entry::new(
+            StatusCode::BAD_REQUEST,
+            "error",
+            "smsDeliveryFailed",
+            "SMS delivery failed",
+        )
+        .at("phoneNumber"),
+        Reason::Unavailable => Entry::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "error",
+            "backendError",
+            "Failed during a call to backend service",
+        ),
+        Reason::Invalid
+        | Reason::NoAddress { .. }
+        | Reason::UnknownTemplate
+        | Reason::Forbidden
+        | Reason::RateLimited(_) => bad_request(),
+    }
+}
+
+/// Store key of a session: the client's, by `sid`.
+pub fn session_key(client: &str, sid: &str) -> SessionKey {
+    SessionKey::new(Family::Telemarketing, client, &[sid])
+}
+
+/// A `sid` as this family issues it: a canonical UUID.
+fn parse_sid(raw: &str) -> Option<String> {
+    uuid::Uuid::parse_str(raw.trim())
+        .ok()
+        .map(|u| u.hyphenated().to_string())
+}
+
+/// The `sid` header's rule, as error responses state it.
+const SID_RULE: &str = "must be the sid returned by generate";

@@ -1,0 +1,50 @@
+//! `POST /v1/x-global/security/tele-marketing/otp/validate`.
+
+use super::generate::customer_rule;
+use super::{parse_sid, session_key, Telemarketing, CODE_LEN, SID_RULE};
+use crate::app::App;
+use crate::dialects::header_contract::{admit, finish, required_header};
+use crate::dialects::problem::{Problem, Reason, Rejection};
+use crate::http::{self, fields::Fields};
+use crate::service::Outcome;
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    let language = http::language(&req, &app.config.default_language);
+    let result = validate(app, &req).await;
+    finish::<Telemarketing>(&req, &language, result)
+}
+
+async fn validate(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
+    let caller = admit(&app.config.access, req)?;
+    let sid = required_header(req, "sid", |v| parse_sid(v).is_some(), SID_RULE)?;
+    let sid = parse_sid(sid).unwrap_or_default();
+    let mut f = Fields::new(http::json_object(req, false)?);
+    let customer_id = f.str("customerId");
+    let token = f.str("oneTimePasswordToken");
+    if let Some(c) = &customer_id {
+        customer_rule(&mut f, c);
+    }
+    if token.as_deref().is_some_and(|t| {
+        t.len() != usize::from(CODE_LEN) || !t.chars().all(|c| c.is_ascii_alphanumeric())
+    }) {
+        f.invalid(
+            "oneTimePasswordToken",
+            format!("must be exactly {CODE_LEN} letters or digits"),
+        );
+    }
+    let (Some(customer_id), Some(token), true) = (customer_id, token, f.errors.is_empty()) else {
+        return Err(Problem::invalid(f.errors));
+    };
+    // The customer is bound into the code's HMAC: another customer is a wrong code.
+    let key = session_key(&caller.client, &sid);
+    let rejection = match app.verify(&key, &token, Some(&customer_id)).await? {
+        Outcome::Valid { .. } => return Ok(http::ok(&json!({}))),
+        // Single use: the code of a validated session is spent.
+        Outcome::AlreadyVerified | Outcome::Invalid { .. } => Rejection::Wrong,
+        Outcome::Expired => Rejection::Expired,
+        Outcome::AttemptsExceeded => Rejection::AttemptsExhausted,
+    };
+    Err(Problem::new(Reason::CodeRejected(rejection)))
+}
