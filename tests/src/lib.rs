@@ -16,7 +16,9 @@ pub const TOKEN: &str = "local-dev-token";
 pub const OTHER_TOKEN: &str = "beta-token";
 pub const START: i64 = 1_795_000_000;
 
-/// Configuration of every test app: client `acme` with bearer `TOKEN`.
+/// Configuration of every test app: client `acme` with bearer `TOKEN`; for the header-contract
+/// families `acme` (`TOKEN`; MX/GCB on any channel, US/GCB/IVR), `local` (`TOKEN`, as the local
+/// server's development client: everything) and `beta` (`OTHER_TOKEN`, everything).
 pub fn config() -> Config {
     Config::from_lookup(|name| match name {
         "OTP_PEPPER" => Some("test-pepper-test-pepper-test-pepper!".into()),
@@ -26,6 +28,14 @@ pub fn config() -> Config {
             hex::encode(sha256(OTHER_TOKEN))
         )),
         "OTP_SMS_SENDER_ID" => Some("Tests".into()),
+        "OTP_ACCESS" => Some(
+            serde_json::json!({
+                "acme": { "token_sha256": hex::encode(sha256(TOKEN)), "allow": ["MX/GCB/*", "US/GCB/IVR"] },
+                "local": { "token_sha256": hex::encode(sha256(TOKEN)), "allow": ["*/*/*"] },
+                "beta": { "token_sha256": hex::encode(sha256(OTHER_TOKEN)), "allow": ["*/*/*"] },
+            })
+            .to_string(),
+        ),
         _ => None,
     })
     .expect("test configuration is valid")
@@ -154,6 +164,15 @@ pub fn code_in(text: &str) -> String {
         .to_string()
 }
 
+/// Awaits spawned tasks, in order.
+pub async fn join_all<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let mut out = Vec::new();
+    for h in handles.collect::<Vec<_>>() {
+        out.push(h.await.expect("task"));
+    }
+    out
+}
+
 /// A code of the same length that is surely not `code` (every digit changed).
 pub fn wrong_code(code: &str) -> String {
     code.chars()
@@ -179,6 +198,31 @@ impl Req {
             headers: vec![("authorization".into(), format!("Bearer {TOKEN}"))],
             body: None,
         }
+    }
+
+    /// A header-contract request (telemarketing, RAO) of client `acme` for MX/GCB/IVR, its
+    /// token sent bare as in the seeds.
+    pub fn contract(path: impl Into<String>, body: Value) -> Req {
+        let mut req = Req::post(path, body).without_auth();
+        for (name, value) in [
+            ("client_id", "acme"),
+            ("authorization", TOKEN),
+            ("uuid", "a7d1e304-83a9-4413-af97-62615e57eae66807840"),
+            ("accept", "application/json"),
+            ("accept-language", "en-US"),
+            ("countryCode", "MX"),
+            ("businessCode", "GCB"),
+            ("channelId", "IVR"),
+        ] {
+            req = req.header(name, value);
+        }
+        req
+    }
+
+    /// Without the header `name`.
+    pub fn without(mut self, name: &str) -> Req {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self
     }
 
     pub fn post(path: impl Into<String>, body: Value) -> Req {

@@ -163,7 +163,7 @@ async fn thirty_two_concurrent_wrong_guesses_record_at_most_the_maximum() {
                 .to_string()
         })
     });
-    let outcomes: Vec<String> = futures_join(guesses).await;
+    let outcomes: Vec<String> = otp_tests::join_all(guesses).await;
     let invalid = outcomes.iter().filter(|s| *s == "Invalid").count();
     assert_eq!(
         invalid, 5,
@@ -194,7 +194,7 @@ async fn sixteen_concurrent_right_verifications_approve_exactly_once() {
                 .to_string()
         })
     });
-    let outcomes = futures_join(tries).await;
+    let outcomes = otp_tests::join_all(tries).await;
     assert_eq!(
         outcomes.iter().filter(|s| *s == "Valid").count(),
         1,
@@ -252,15 +252,6 @@ async fn a_delivery_outage_answers_502_and_the_code_can_never_verify() {
     assert_eq!(item["state"].as_s().unwrap(), "undeliverable");
 }
 
-/// Awaits spawned tasks in order.
-async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
-    let mut out = Vec::new();
-    for h in handles.collect::<Vec<_>>() {
-        out.push(h.await.expect("task"));
-    }
-    out
-}
-
 #[tokio::test]
 async fn send_budgets_are_counted_atomically_in_dynamodb_without_the_destination_in_clear() {
     let mut aws = Aws::new().await;
@@ -283,7 +274,7 @@ async fn send_budgets_are_counted_atomically_in_dynamodb_without_the_destination
             .status
         })
     });
-    let statuses = futures_join(sends).await;
+    let statuses = otp_tests::join_all(sends).await;
     assert_eq!(
         statuses.iter().filter(|s| **s == 200).count(),
         3,

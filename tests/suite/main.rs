@@ -6,6 +6,7 @@ mod docs;
 mod emulator_contacts;
 mod emulator_verify_api;
 mod handlers_contacts;
+mod handlers_telemarketing;
 mod handlers_verify_api;
 mod logs;
 mod round_trips;

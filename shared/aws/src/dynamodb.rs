@@ -333,7 +333,9 @@ fn from_item(item: &Item) -> Result<Session, StoreError> {
             alphabet: Alphabet::parse(&s("alphabet")?).ok_or_else(|| bad("alphabet"))?,
             caller_part_len: match item.get("caller_part_len") {
                 None => 0,
-                Some(_) => u8::try_from(u("caller_part_len")?).map_err(|_| bad("caller_part_len"))?,
+                Some(_) => {
+                    u8::try_from(u("caller_part_len")?).map_err(|_| bad("caller_part_len"))?
+                }
             },
             retention_secs: u("retention_secs")?,
         },

@@ -29,13 +29,17 @@ impl Grant {
             ));
         };
         let ok = |part: &str, valid: fn(&str) -> bool| part == Self::ANY || valid(part);
-        if !ok(country, valid_country) || !ok(business, valid_business) || !ok(channel, valid_channel)
+        if !ok(country, valid_country)
+            || !ok(business, valid_business)
+            || !ok(channel, valid_channel)
         {
             return Err(format!(
                 "`{text}`: country is 2 letters, business 3 letters, channel 1-32 of [A-Za-z0-9_-], or *"
             ));
         }
-        Ok(Grant([country, business, channel].map(|p| p.to_ascii_uppercase())))
+        Ok(Grant(
+            [country, business, channel].map(|p| p.to_ascii_uppercase()),
+        ))
     }
 
     fn allows(&self, asked: [&str; 3]) -> bool {

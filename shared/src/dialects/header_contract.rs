@@ -186,10 +186,18 @@ impl Entry {
 
 /// The envelope of `entry`; the first faulty input, if any, is the `location` and its rule
 /// the `moreInfo`. `with_uuid`: the RAO form, which carries the request's `uuid`.
-pub fn envelope(problem: &Problem, ctx: &Ctx, entry: Entry, with_uuid: bool) -> (StatusCode, Value) {
+pub fn envelope(
+    problem: &Problem,
+    ctx: &Ctx,
+    entry: Entry,
+    with_uuid: bool,
+) -> (StatusCode, Value) {
     let (location, more_info) = match problem.field() {
         Some(f) if f.field.is_empty() => (f.location.as_str().to_string(), f.message()),
-        Some(f) => (f.field.clone(), format!("{} {}: {}", f.location.as_str(), f.field, f.message())),
+        Some(f) => (
+            f.field.clone(),
+            format!("{} {}: {}", f.location.as_str(), f.field, f.message()),
+        ),
         None => (entry.location.to_string(), entry.more_info),
     };
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
