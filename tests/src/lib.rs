@@ -17,8 +17,8 @@ pub const OTHER_TOKEN: &str = "beta-token";
 pub const START: i64 = 1_795_000_000;
 
 /// Configuration of every test app: client `acme` with bearer `TOKEN`; for the header-contract
-/// families `acme` (`TOKEN`; MX/GCB on any channel, US/GCB/IVR), `local` (`TOKEN`, as the local
-/// server's development client: everything) and `beta` (`OTHER_TOKEN`, everything).
+/// families `acme` (`TOKEN`; MX/GCB on any channel, US/GCB/IVR), `local` (`TOKEN`, as the sample
+/// events' client: MX/GCB on any channel) and `beta` (`OTHER_TOKEN`, everything).
 pub fn config() -> Config {
     Config::from_lookup(|name| match name {
         "OTP_PEPPER" => Some("test-pepper-test-pepper-test-pepper!".into()),
@@ -31,7 +31,7 @@ pub fn config() -> Config {
         "OTP_ACCESS" => Some(
             serde_json::json!({
                 "acme": { "token_sha256": hex::encode(sha256(TOKEN)), "allow": ["MX/GCB/*", "US/GCB/IVR"] },
-                "local": { "token_sha256": hex::encode(sha256(TOKEN)), "allow": ["*/*/*"] },
+                "local": { "token_sha256": hex::encode(sha256(TOKEN)), "allow": ["MX/GCB/*"] },
                 "beta": { "token_sha256": hex::encode(sha256(OTHER_TOKEN)), "allow": ["*/*/*"] },
             })
             .to_string(),

@@ -1,7 +1,7 @@
 //! The repository's samples stay true: every `events/` file runs through its handler with the
 //! expected outcome, and `template.yaml`, `functions/` and `events/` match the route table.
 
-use otp_core::dialects::{contacts, verify_api};
+use otp_core::dialects::{contacts, telemarketing, verify_api};
 use otp_core::domain::{Destination, SessionKey, Template, E164};
 use otp_core::service::NewSession;
 use otp_core::{Ports, ROUTES};
@@ -18,6 +18,11 @@ fn expected(file: &str) -> &'static [u16] {
         "send-otp.invalid-recipient.json" => &[422],
         "check-verification-key.json" | "verify-verification-key.json" => &[200],
         "resend-otp.json" | "otp-report.json" => &[200],
+        "telemarketing-generate.json" => &[200],
+        "telemarketing-generate.access-not-configured.json" => &[403],
+        "telemarketing-generate.missing-uuid.json" => &[400],
+        // The sample token is almost surely wrong (1 in 10^11: right).
+        "telemarketing-validate.json" => &[400, 200],
         // The sample code is almost surely wrong (1 in a million: right).
         "verify-otp.json" => &[400, 200],
         other => panic!("events/{other} has no expected outcome here: add one"),
@@ -42,6 +47,14 @@ async fn seeded() -> Harness {
         extra: Default::default(),
         subject: None,
     };
+    let mut split = session(
+        telemarketing::session_key("local", "6f1c2a9e-4b7d-4e8a-9c3f-2d5e8a7b1c40"),
+        "+525512345678",
+    );
+    split.policy.code_length = telemarketing::CODE_LEN;
+    split.policy.caller_part_len = telemarketing::CALLER_PART_LEN;
+    split.subject = Some("test_1234".into());
+    h.app.send(split).await.unwrap();
     h.app
         .send(session(
             contacts::session_key("acme", 1, "sample-session"),

@@ -204,9 +204,13 @@ impl Config {
     /// A startup error unless the Bearer families' clients (`bearer`) or the header-contract
     /// families' clients are configured.
     pub fn require_clients(&self, bearer: bool) -> Result<(), ConfigError> {
+        let none = |var| ConfigError::Invalid {
+            var,
+            reason: "must be set and list at least one client".into(),
+        };
         match bearer {
-            true if self.tokens.is_empty() => Err(ConfigError::Missing("OTP_API_TOKENS")),
-            false if self.access.is_empty() => Err(ConfigError::Missing("OTP_ACCESS")),
+            true if self.tokens.is_empty() => Err(none("OTP_API_TOKENS")),
+            false if self.access.is_empty() => Err(none("OTP_ACCESS")),
             _ => Ok(()),
         }
     }
@@ -280,10 +284,13 @@ mod tests {
     fn each_family_kind_requires_its_clients() {
         let c = config(&base()).unwrap();
         assert!(c.require_clients(true).is_ok());
-        assert_eq!(
+        assert!(matches!(
             c.require_clients(false),
-            Err(ConfigError::Missing("OTP_ACCESS"))
-        );
+            Err(ConfigError::Invalid {
+                var: "OTP_ACCESS",
+                ..
+            })
+        ));
         let mut vars = base();
         vars.push(("OTP_ACCESS", "{\"x\": 1}"));
         assert!(matches!(
@@ -294,10 +301,13 @@ mod tests {
             })
         ));
         let c = config(&base()[..1]).unwrap();
-        assert_eq!(
+        assert!(matches!(
             c.require_clients(true),
-            Err(ConfigError::Missing("OTP_API_TOKENS"))
-        );
+            Err(ConfigError::Invalid {
+                var: "OTP_API_TOKENS",
+                ..
+            })
+        ));
     }
 
     #[test]
