@@ -1,11 +1,14 @@
 //! `local-api`: serves every route of the route table on one port with the memory store
 //! and a printing outbox. `GET/DELETE /_local/outbox` read and clear delivered messages.
+//! The header-contract families' development client is `local`, with the bearer token, allowed
+//! every combination unless `--access FILE` says otherwise.
 
 mod args;
 mod server;
 
 use otp_core::adapters::memory::MemoryContacts;
 use otp_core::adapters::outbox::Outbox;
+use otp_core::config::Access;
 use otp_core::{App, Config};
 use sha2::{Digest, Sha256};
 use std::process::ExitCode;
@@ -38,12 +41,21 @@ async fn run() -> Result<(), String> {
             .repeat(2),
     };
     let tokens = format!("local:{}", hex::encode(Sha256::digest(token.as_bytes())));
-    let config = Config::from_lookup(|name| match name {
+    let mut config = Config::from_lookup(|name| match name {
         "OTP_PEPPER" => Some(pepper.clone()),
         "OTP_API_TOKENS" => Some(tokens.clone()),
         _ => std::env::var(name).ok(),
     })
     .map_err(|e| e.to_string())?;
+    let access_json = match &args.access {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read --access {path}: {e}"))?,
+        ),
+        None => None,
+    };
+    config.access =
+        Access::local(access_json.as_deref(), &token).map_err(|e| format!("access file: {e}"))?;
     let contacts_json = match &args.contacts {
         Some(path) => std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read --contacts {path}: {e}"))?,
@@ -63,7 +75,7 @@ async fn run() -> Result<(), String> {
             )
         })?;
     println!("local-api listening on http://{}", args.listen);
-    println!("bearer token: {token}");
+    println!("bearer token: {token}   (header-contract families: client_id: local, Authorization: Bearer {token})");
     for route in otp_core::ROUTES {
         println!("  {:<6} {}", route.method, route.path);
     }

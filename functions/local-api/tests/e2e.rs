@@ -27,8 +27,13 @@ fn free_port() -> u16 {
 }
 
 fn start(port: u16) -> Server {
+    start_with(port, &[])
+}
+
+fn start_with(port: u16, extra: &[&str]) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_local-api"))
         .args(["--listen", &format!("127.0.0.1:{port}"), "--token", TOKEN])
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -176,4 +181,83 @@ fn unknown_flags_and_bad_contact_files_are_refused() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read --contacts"));
+    let out = Command::new(env!("CARGO_BIN_EXE_local-api"))
+        .args(["--access", "/nonexistent.json"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read --access"));
+}
+
+/// A telemarketing request of the development client `local`.
+fn telemarketing(s: &Server, action: &str, country: &str) -> reqwest::RequestBuilder {
+    reqwest::Client::new()
+        .post(format!(
+            "{}/v1/x-global/security/tele-marketing/otp/{action}",
+            s.base
+        ))
+        .header("client_id", "local")
+        .bearer_auth(TOKEN)
+        .header("uuid", "e2e-1")
+        .header("countryCode", country)
+        .header("businessCode", "GCB")
+        .header("channelId", "IVR")
+}
+
+#[tokio::test]
+async fn telemarketing_generate_read_the_sms_and_validate_over_http() {
+    let s = start(free_port());
+    let res = telemarketing(&s, "generate", "CO")
+        .json(&json!({ "customerId": "c-1", "phoneNumber": "3001234567", "messagePrefix": "Tu codigo" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "local may use every combination");
+    let sid = res.headers()["sid"].to_str().unwrap().to_string();
+    let head = res.json::<Value>().await.unwrap()["oneTimePasswordToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, outbox) = get(&s, "/_local/outbox").await;
+    let sms = outbox.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(sms["to"], "+573001234567");
+    let tail = sms["body"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("Tu codigo ")
+        .unwrap();
+    let validate = |token: String| {
+        telemarketing(&s, "validate", "CO")
+            .header("sid", &sid)
+            .json(&json!({ "customerId": "c-1", "oneTimePasswordToken": token }))
+            .send()
+    };
+    let res = validate(format!("{head}{tail}")).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let res = validate(format!("{head}{tail}")).await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["code"],
+        "OTP Token Invalid"
+    );
+}
+
+#[tokio::test]
+async fn an_access_file_narrows_the_development_client() {
+    let file = std::env::temp_dir().join(format!("access-{}.json", std::process::id()));
+    std::fs::write(&file, r#"{"local": {"allow": ["MX/GCB/IVR"]}}"#).unwrap();
+    let s = start_with(free_port(), &["--access", file.to_str().unwrap()]);
+    let body = json!({ "customerId": "c-1", "phoneNumber": "5512345678", "messagePrefix": "Code" });
+    let res = telemarketing(&s, "generate", "CO")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = telemarketing(&s, "generate", "MX")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let _ = std::fs::remove_file(file);
 }
