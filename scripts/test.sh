@@ -62,6 +62,7 @@ export PATH="$(cd "$VENV/bin" && pwd):$PATH"  # cargo-lambda comes from PyPI int
     AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 \
     OTP_PEPPER="$(python3 -c 'import secrets; print(secrets.token_hex(32))')" \
     OTP_API_TOKENS="local:$(printf %s local-dev-token | sha256sum | cut -d' ' -f1)" \
+    OTP_ACCESS="{\"local\": {\"token_sha256\": \"$(printf %s local-dev-token | sha256sum | cut -d' ' -f1)\", \"allow\": [\"MX/GCB/*\"]}}" \
     OTP_SESSIONS_TABLE=lambda-sessions OTP_CONTACTS_TABLE=lambda-contacts OTP_EMAIL_FROM=otp@example.com
   "$VENV/bin/python" - <<'PY'
 import boto3

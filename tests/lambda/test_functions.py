@@ -23,14 +23,18 @@ def event(name):
     return json.loads((ROOT / "events" / f"{name}.json").read_text())
 
 
-def invoke(function, payload):
+def invoke_raw(function, payload):
     req = urllib.request.Request(
         f"{RUNTIME}/2015-03-31/functions/{function}/invocations",
         data=json.dumps(payload).encode(),
         headers={"content-type": "application/json"},
     )
     with urllib.request.urlopen(req, timeout=120) as res:
-        out = json.loads(res.read())
+        return json.loads(res.read())
+
+
+def invoke(function, payload):
+    out = invoke_raw(function, payload)
     return out["statusCode"], json.loads(out.get("body") or "null")
 
 
@@ -86,9 +90,32 @@ def test_contact_functions_send_check_and_verify():
     assert delivered("+34612345622"), "the pending phone got its code"
 
 
+def test_telemarketing_functions_generate_and_validate():
+    out = invoke_raw("telemarketing-generate", event("telemarketing-generate"))
+    assert out["statusCode"] == 200, out
+    head = json.loads(out["body"])["oneTimePasswordToken"]
+    sid = out["headers"]["sid"]
+    sms = delivered("+525512345678")[-1]
+    prefix = "Citi Identification Code Service "
+    assert sms.startswith(prefix), sms
+    tail = sms[len(prefix):].split(" ")[0]
+    validate = event("telemarketing-validate")
+    validate["headers"]["sid"] = sid
+    validate["body"] = json.dumps({"customerId": "test_1234", "oneTimePasswordToken": head + tail})
+    assert invoke("telemarketing-validate", validate) == (200, {})
+    status, body = invoke("telemarketing-validate", validate)
+    assert (status, body["code"]) == (400, "OTP Token Invalid")
+
+
 @pytest.mark.parametrize(
     "name, status",
-    [("send-otp.invalid-recipient", 422), ("send-verification-key.missing-auth", 401), ("send-verification-key.unknown-channel", 400)],
+    [
+        ("send-otp.invalid-recipient", 422),
+        ("send-verification-key.missing-auth", 401),
+        ("send-verification-key.unknown-channel", 400),
+        ("telemarketing-generate.access-not-configured", 403),
+        ("telemarketing-generate.missing-uuid", 400),
+    ],
 )
 def test_bad_sample_events_get_their_error(name, status):
     assert invoke(name.split(".")[0], event(name))[0] == status

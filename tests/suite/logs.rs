@@ -58,6 +58,25 @@ async fn logs_hold_no_secrets_and_only_masked_destinations() {
     ))
     .await;
     let otp_code = h.last_code();
+    let generated = h
+        .call(Req::contract(
+            "/v1/x-global/security/tele-marketing/otp/generate",
+            json!({ "customerId": "c-77", "phoneNumber": "5512345678", "messagePrefix": "Code" }),
+        ))
+        .await;
+    let split_code = generated.json["oneTimePasswordToken"]
+        .as_str()
+        .unwrap()
+        .to_string()
+        + &h.last_code();
+    h.call(
+        Req::contract(
+            "/v1/x-global/security/tele-marketing/otp/validate",
+            json!({ "customerId": "c-77", "oneTimePasswordToken": split_code }),
+        )
+        .header("sid", generated.headers["sid"].to_str().unwrap()),
+    )
+    .await;
     let failing = Harness::with_sender(Arc::new(NoDelivery));
     failing
         .call(Req::post(
@@ -68,7 +87,7 @@ async fn logs_hold_no_secrets_and_only_masked_destinations() {
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(
-        logs.matches("correlation_id=").count() >= 6,
+        logs.matches("correlation_id=").count() >= 8,
         "one line per request:\n{logs}"
     );
     assert!(
@@ -79,6 +98,8 @@ async fn logs_hold_no_secrets_and_only_masked_destinations() {
         code.as_str(),
         mail_code.as_str(),
         otp_code.as_str(),
+        split_code.as_str(),
+        &split_code[3..],
         wrong.as_str(),
         TOKEN,
         "test-pepper",
@@ -90,6 +111,8 @@ async fn logs_hold_no_secrets_and_only_masked_destinations() {
         "ana@example.com",
         "+971501234567",
         "+971509999999",
+        "+525512345678",
+        "5512345678",
     ] {
         assert!(
             !logs.contains(destination),
