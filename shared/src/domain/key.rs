@@ -19,7 +19,7 @@ pub enum Family {
 
 impl Family {
     /// The key prefix; stored keys start with it, so it never changes for a family.
-    pub fn prefix(self) -> &'static str {
+    fn prefix(self) -> &'static str {
         match self {
             Family::Contacts => "cv",
             Family::VerifyApi => "d7",
