@@ -107,6 +107,17 @@ pub trait Sender: Send + Sync {
     async fn send(&self, message: &Message) -> Result<(), DeliveryError>;
 }
 
+/// A ciphertext did not decrypt (tampered, truncated, another key). Says nothing more: which
+/// step failed must not reach a caller (a padding oracle).
+#[derive(Debug, thiserror::Error)]
+#[error("ciphertext rejected")]
+pub struct DecryptError;
+
+/// Decrypts values the caller encrypted under the service's public key (RAO family).
+pub trait Decryptor: Send + Sync {
+    fn decrypt(&self, ciphertext: &[u8]) -> Result<Vec<u8>, DecryptError>;
+}
+
 /// Wall-clock time, injectable so expiry and cooldowns are tested without sleeping.
 pub trait Clock: Send + Sync {
     fn now(&self) -> Timestamp;

@@ -41,9 +41,20 @@ pub struct NewSession {
     /// SMS sender id / originator.
     pub sender_id: Option<String>,
     pub extra: BTreeMap<String, String>,
-    /// Who must present the code with it (the telemarketing customer, the RAO phone): bound
-    /// into the code's HMAC, so presenting another one is a wrong code, in one round trip.
-    pub subject: Option<String>,
+    /// What a verifier must present with the code.
+    pub binding: Binding,
+}
+
+/// What a verifier must present with the code besides the code, bound into the code's HMAC:
+/// presenting another one is a wrong code, found in the same single round trip.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Binding {
+    None,
+    /// A subject fixed for the session's life (the telemarketing customer): a resend for
+    /// another subject finds no session.
+    Subject(String),
+    /// The destination, which a resend may change (the RAO phone).
+    Destination,
 }
 
 /// A resend: a fresh code on an existing session.
@@ -95,8 +106,10 @@ pub enum Outcome {
 }
 
 const SENDER_ID: &str = "sender_id";
-/// `extra` entry holding the keyed digest of a session's subject (never the subject).
+/// `extra` entry holding the keyed digest of a session's subject (never the subject), or
+/// `DESTINATION` for a destination-bound session.
 const BINDING: &str = "binding";
+const DESTINATION: &str = "destination";
 
 impl App {
     /// The stored form of `code`; with a subject's binding, the code only matches with it.
@@ -125,13 +138,23 @@ impl App {
         self.spend_budgets(&new.client, &new.destination, now)
             .await?;
         let code = Code::generate(new.policy.code_length.into(), new.policy.alphabet)?;
-        let binding = new.subject.as_deref().map(|s| self.binding(s));
+        let (binding, recorded) = match &new.binding {
+            Binding::None => (None, None),
+            Binding::Subject(s) => {
+                let digest = self.binding(s);
+                (Some(digest.clone()), Some(digest))
+            }
+            Binding::Destination => (
+                Some(self.binding(new.destination.as_str())),
+                Some(DESTINATION.to_string()),
+            ),
+        };
         let code_hash = self.hash(&new.key, code.expose(), binding.as_deref());
         let mut extra = new.extra;
         if let Some(id) = &new.sender_id {
             extra.insert(SENDER_ID.into(), id.clone());
         }
-        if let Some(b) = binding {
+        if let Some(b) = recorded {
             extra.insert(BINDING.into(), b);
         }
         let session = Session {
@@ -155,7 +178,10 @@ impl App {
                 key: &new.key,
                 to: Some(new.destination),
                 template: Some(session.template),
-                subject: new.subject.as_deref(),
+                subject: match &new.binding {
+                    Binding::Subject(s) => Some(s),
+                    _ => None,
+                },
                 allow_expired: true,
             },
             false,
@@ -221,10 +247,10 @@ impl App {
             .get(r.key)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let binding = current.extra.get(BINDING);
+        let recorded = current.extra.get(BINDING).map(String::as_str);
         let asked = r.subject.map(|s| self.binding(s));
-        let same_subject = match (binding, &asked) {
-            (None, None) => true,
+        let same_subject = match (recorded, &asked) {
+            (None | Some(DESTINATION), None) => true,
             (Some(b), Some(a)) => CodeHash::from_hex(b)
                 .zip(CodeHash::from_hex(a))
                 .is_some_and(|(b, a)| b.matches(&a)),
@@ -238,12 +264,16 @@ impl App {
             return Err(ServiceError::ResendRefused(refusal));
         }
         let destination = r.to.unwrap_or(current.destination);
+        let binding = match recorded {
+            Some(DESTINATION) => Some(self.binding(destination.as_str())),
+            other => other.map(str::to_string),
+        };
         if charge {
             self.spend_budgets(r.client, &destination, now).await?;
         }
         let code = Code::generate(current.policy.code_length.into(), current.policy.alphabet)?;
         let transition = Transition::Reissue {
-            code_hash: self.hash(r.key, code.expose(), binding.map(String::as_str)),
+            code_hash: self.hash(r.key, code.expose(), binding.as_deref()),
             now,
             destination,
             allow_expired: r.allow_expired,

@@ -3,7 +3,7 @@
 
 use otp_core::dialects::{contacts, telemarketing, verify_api};
 use otp_core::domain::{Destination, SessionKey, Template, E164};
-use otp_core::service::NewSession;
+use otp_core::service::{Binding, NewSession};
 use otp_core::{Ports, ROUTES};
 use otp_tests::{reply, repo_file as read, repo_root as root, Harness};
 
@@ -45,7 +45,7 @@ async fn seeded() -> Harness {
         },
         sender_id: None,
         extra: Default::default(),
-        subject: None,
+        binding: Binding::None,
     };
     let mut split = session(
         telemarketing::session_key("local", "6f1c2a9e-4b7d-4e8a-9c3f-2d5e8a7b1c40"),
@@ -53,7 +53,7 @@ async fn seeded() -> Harness {
     );
     split.policy.code_length = telemarketing::CODE_LEN;
     split.policy.caller_part_len = telemarketing::CALLER_PART_LEN;
-    split.subject = Some("test_1234".into());
+    split.binding = Binding::Subject("test_1234".into());
     h.app.send(split).await.unwrap();
     h.app
         .send(session(

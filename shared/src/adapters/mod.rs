@@ -3,3 +3,4 @@
 
 pub mod memory;
 pub mod outbox;
+pub mod rsa_oaep;

@@ -8,7 +8,7 @@ use crate::dialects::problem::{finish, Missing, Problem, Reason};
 use crate::domain::{i18n, Channel, Destination, Email, E164};
 use crate::http::{self, fields::Fields};
 use crate::ports::Contact;
-use crate::service::NewSession;
+use crate::service::{Binding, NewSession};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
@@ -124,7 +124,7 @@ async fn send(
         template,
         sender_id: None,
         extra,
-        subject: None,
+        binding: Binding::None,
     })
     .await?;
     Ok(http::ok(&json!({ "generatedSessionId": generated })))

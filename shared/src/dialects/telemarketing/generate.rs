@@ -8,7 +8,7 @@ use crate::domain::session::CODE_PLACEHOLDER;
 use crate::domain::{Destination, Policy, Template, E164};
 use crate::http::fields::{FieldError, Fields, Location};
 use crate::http::{self, header_str};
-use crate::service::{NewSession, Resend};
+use crate::service::{Binding, NewSession, Resend};
 use lambda_http::http::HeaderValue;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
@@ -153,7 +153,7 @@ async fn generate(app: &App, req: &Request, language: &str) -> Result<Response<B
             template: body.template,
             sender_id: app.config.sms_sender_id.clone(),
             extra,
-            subject: Some(body.customer_id),
+            binding: Binding::Subject(body.customer_id),
         })
         .await?
     };

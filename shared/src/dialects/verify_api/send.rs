@@ -7,7 +7,7 @@ use crate::dialects::problem::{finish, Problem};
 use crate::domain::session::CODE_PLACEHOLDER;
 use crate::domain::{i18n, Alphabet, Destination, Policy, Template, E164};
 use crate::http::{self, fields::Fault, fields::Fields};
-use crate::service::NewSession;
+use crate::service::{Binding, NewSession};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -177,7 +177,7 @@ async fn send(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
             template: body.template,
             sender_id: body.originator,
             extra: body.extra,
-            subject: None,
+            binding: Binding::None,
         })
         .await?
         .session;
