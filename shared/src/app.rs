@@ -2,8 +2,9 @@
 
 use crate::adapters::memory::{MemoryContacts, MemoryStore};
 use crate::adapters::outbox::Outbox;
+use crate::adapters::rsa_oaep::RsaOaep;
 use crate::config::Config;
-use crate::ports::{Clock, ContactDirectory, Sender, SessionStore, SystemClock};
+use crate::ports::{Clock, ContactDirectory, Decryptor, Sender, SessionStore, SystemClock};
 use std::sync::Arc;
 
 pub struct App {
@@ -11,6 +12,8 @@ pub struct App {
     pub sessions: Arc<dyn SessionStore>,
     pub contacts: Arc<dyn ContactDirectory>,
     pub sender: Arc<dyn Sender>,
+    /// The RAO family's private key.
+    pub decryptor: Arc<dyn Decryptor>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -21,6 +24,8 @@ pub struct Ports {
     pub contacts: bool,
     pub sms: bool,
     pub email: bool,
+    /// The RAO private key (a secret fetched at start).
+    pub decryptor: bool,
 }
 
 impl Ports {
@@ -29,6 +34,7 @@ impl Ports {
         contacts: false,
         sms: false,
         email: false,
+        decryptor: false,
     };
     /// Sessions and SMS.
     pub const SMS: Ports = Ports {
@@ -40,17 +46,29 @@ impl Ports {
         contacts: true,
         sms: true,
         email: true,
+        decryptor: false,
+    };
+    /// Sessions and the private key.
+    pub const DECRYPTOR: Ports = Ports {
+        decryptor: true,
+        ..Ports::SESSIONS
+    };
+    /// Sessions, SMS and the private key.
+    pub const SMS_AND_DECRYPTOR: Ports = Ports {
+        decryptor: true,
+        ..Ports::SMS
     };
 }
 
 impl App {
-    /// Local wiring: memory store, the given contacts, an outbox.
+    /// Local wiring: memory store, the given contacts, an outbox, the development RAO key.
     pub fn in_memory(config: Config, contacts: MemoryContacts, outbox: Arc<Outbox>) -> App {
         App {
             config,
             sessions: Arc::new(MemoryStore::default()),
             contacts: Arc::new(contacts),
             sender: outbox,
+            decryptor: Arc::new(RsaOaep::development()),
             clock: Arc::new(SystemClock),
         }
     }

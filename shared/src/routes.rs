@@ -3,7 +3,7 @@
 //! `dispatch` serves the table (local server, tests); a Lambda function serves its own row.
 
 use crate::app::{App, Ports};
-use crate::dialects::{contacts, telemarketing, verify_api};
+use crate::dialects::{contacts, rao, telemarketing, verify_api};
 use crate::domain::Family;
 use crate::runtime::observe;
 use lambda_http::http::StatusCode;
@@ -117,6 +117,33 @@ pub const TELEMARKETING_VALIDATE: Route = Route {
     handler: |app, req| Box::pin(telemarketing::validate::handle(app, req)),
 };
 
+pub const RAO_GENERATE: Route = Route {
+    method: "POST",
+    path: "/v1/x-global/security/rao/otp/generate",
+    function: "rao-generate",
+    family: Family::Rao,
+    ports: Ports::SMS_AND_DECRYPTOR,
+    handler: |app, req| Box::pin(rao::generate::handle(app, req)),
+};
+
+pub const RAO_VALIDATE: Route = Route {
+    method: "POST",
+    path: "/v1/x-global/security/rao/otp/validate",
+    function: "rao-validate",
+    family: Family::Rao,
+    ports: Ports::DECRYPTOR,
+    handler: |app, req| Box::pin(rao::validate::handle(app, req)),
+};
+
+pub const RAO_CERTIFIED_PHONE: Route = Route {
+    method: "GET",
+    path: "/v1/x-global/security/rao/certified-phone",
+    function: "rao-certified-phone",
+    family: Family::Rao,
+    ports: Ports::SESSIONS,
+    handler: |app, req| Box::pin(rao::certified_phone::handle(app, req)),
+};
+
 pub const ROUTES: &[Route] = &[
     SEND_VERIFICATION_KEY,
     SEND_PENDING_VERIFICATION_KEY,
@@ -128,6 +155,9 @@ pub const ROUTES: &[Route] = &[
     OTP_REPORT,
     TELEMARKETING_GENERATE,
     TELEMARKETING_VALIDATE,
+    RAO_GENERATE,
+    RAO_VALIDATE,
+    RAO_CERTIFIED_PHONE,
 ];
 
 impl Route {

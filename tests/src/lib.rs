@@ -130,6 +130,7 @@ impl Harness {
             sessions: store.clone(),
             contacts: Arc::new(MemoryContacts::new(contacts())),
             sender: sender.unwrap_or_else(|| outbox.clone()),
+            decryptor: Arc::new(otp_core::adapters::rsa_oaep::RsaOaep::development()),
             clock: clock.clone(),
         };
         Harness {

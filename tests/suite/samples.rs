@@ -1,9 +1,9 @@
 //! The repository's samples stay true: every `events/` file runs through its handler with the
 //! expected outcome, and `template.yaml`, `functions/` and `events/` match the route table.
 
-use otp_core::dialects::{contacts, telemarketing, verify_api};
+use otp_core::dialects::{contacts, rao, telemarketing, verify_api};
 use otp_core::domain::{Destination, SessionKey, Template, E164};
-use otp_core::service::{Binding, NewSession};
+use otp_core::service::{Binding, NewSession, Outcome};
 use otp_core::{Ports, ROUTES};
 use otp_tests::{reply, repo_file as read, repo_root as root, Harness};
 
@@ -23,6 +23,10 @@ fn expected(file: &str) -> &'static [u16] {
         "telemarketing-generate.missing-uuid.json" => &[400],
         // The sample token is almost surely wrong (1 in 10^11: right).
         "telemarketing-validate.json" => &[400, 200],
+        "rao-generate.json" | "rao-certified-phone.json" => &[200],
+        "rao-generate.tampered.json" => &[400],
+        // The sample code is almost surely wrong (1 in a million: right).
+        "rao-validate.json" => &[422, 200],
         // The sample code is almost surely wrong (1 in a million: right).
         "verify-otp.json" => &[400, 200],
         other => panic!("events/{other} has no expected outcome here: add one"),
@@ -55,6 +59,15 @@ async fn seeded() -> Harness {
     split.policy.caller_part_len = telemarketing::CALLER_PART_LEN;
     split.binding = Binding::Subject("test_1234".into());
     h.app.send(split).await.unwrap();
+    for sid in ["rao-sample-2", "rao-sample-3"] {
+        let mut rao_session = session(rao::session_key("local", sid), "+525512345678");
+        rao_session.binding = Binding::Destination;
+        h.app.send(rao_session).await.unwrap();
+    }
+    let certified = rao::session_key("local", "rao-sample-3");
+    let code = h.last_code();
+    let outcome = h.app.verify(&certified, &code, Some("+525512345678")).await;
+    assert!(matches!(outcome, Ok(Outcome::Valid { .. })), "{outcome:?}");
     h.app
         .send(session(
             contacts::session_key("acme", 1, "sample-session"),
@@ -146,6 +159,8 @@ fn every_function_serves_its_row_and_links_only_the_adapters_it_needs() {
             Ports::SESSIONS => "otp_aws::wiring::SESSIONS_ONLY",
             Ports::SMS => "otp_aws::wiring::SESSIONS_AND_SMS",
             Ports::CONTACTS_AND_DELIVERY => "otp_aws::wiring::CONTACTS_AND_DELIVERY",
+            Ports::DECRYPTOR => "otp_aws::wiring::SESSIONS_AND_DECRYPTOR",
+            Ports::SMS_AND_DECRYPTOR => "otp_aws::wiring::SMS_AND_DECRYPTOR",
             other => panic!("no wiring provides {other:?}"),
         };
         let main = read(&format!("functions/{}/src/main.rs", route.function));
@@ -214,6 +229,12 @@ fn the_sam_template_serves_exactly_the_route_table() {
             block.contains("ses:SendEmail"),
             needs.email,
             "{}: SES permission",
+            route.function
+        );
+        assert_eq!(
+            block.contains("secretsmanager:GetSecretValue"),
+            needs.decryptor,
+            "{}: the RAO key secret",
             route.function
         );
         assert_eq!(

@@ -7,7 +7,8 @@ use crate::dynamodb::{DynamoContacts, DynamoSessions};
 use aws_config::SdkConfig;
 use otp_core::adapters::memory::MemoryContacts;
 use otp_core::adapters::outbox::NoDelivery;
-use otp_core::ports::{ContactDirectory, Sender, SystemClock};
+use otp_core::adapters::rsa_oaep::{NoDecryptor, RsaOaep};
+use otp_core::ports::{ContactDirectory, Decryptor, Sender, SystemClock};
 use otp_core::{App, Config, ConfigError, Ports, Route};
 use std::sync::Arc;
 
@@ -16,6 +17,8 @@ use std::sync::Arc;
 pub enum StartError {
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error("the RAO private key could not be fetched from Secrets Manager: {0}")]
+    Secret(String),
     #[error("function {function} is wired for {wired:?} but its route needs {needed:?}")]
     Wiring {
         function: &'static str,
@@ -44,6 +47,18 @@ pub const SESSIONS_AND_SMS: Wiring = Wiring {
         let sms = sns(&config, sdk);
         assemble(config, sdk, false, Some(sms), None)
     },
+};
+
+/// Sessions and the RAO private key: RAO validate.
+pub const SESSIONS_AND_DECRYPTOR: Wiring = Wiring {
+    ports: Ports::DECRYPTOR,
+    build: |config, sdk| assemble(config, sdk, false, None, None),
+};
+
+/// Sessions, SMS and the RAO private key: RAO generate.
+pub const SMS_AND_DECRYPTOR: Wiring = Wiring {
+    ports: Ports::SMS_AND_DECRYPTOR,
+    build: SESSIONS_AND_SMS.build,
 };
 
 /// Sessions, contacts, SMS and email: the contact-verification sends.
@@ -83,7 +98,15 @@ impl Wiring {
             Config::require(&config.email_from, "OTP_EMAIL_FROM")?;
         }
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Ok(self.build(config, &sdk)?)
+        let decryptor = match self.ports.decryptor {
+            true => Some(decryptor(&config, &sdk).await?),
+            false => None,
+        };
+        let mut app = self.build(config, &sdk)?;
+        if let Some(d) = decryptor {
+            app.decryptor = d;
+        }
+        Ok(app)
     }
 }
 
@@ -116,8 +139,41 @@ fn assemble(
             sms: sms.unwrap_or_else(none),
             email: email.unwrap_or_else(none),
         }),
+        decryptor: Arc::new(NoDecryptor),
         clock: Arc::new(SystemClock),
     })
+}
+
+/// The RAO private key: `OTP_RAO_PRIVATE_KEY` (PEM, local runs) or, in AWS, the secret named by
+/// `OTP_RAO_PRIVATE_KEY_SECRET`, fetched once per cold start (one `GetSecretValue`).
+async fn decryptor(config: &Config, sdk: &SdkConfig) -> Result<Arc<dyn Decryptor>, StartError> {
+    let invalid = |var, reason| ConfigError::Invalid { var, reason };
+    if let Some(pem) = &config.rao_private_key {
+        let key = RsaOaep::from_pem(&pem.0).map_err(|r| invalid("OTP_RAO_PRIVATE_KEY", r))?;
+        return Ok(Arc::new(key));
+    }
+    let id = Config::require(&config.rao_private_key_secret, "OTP_RAO_PRIVATE_KEY_SECRET")?;
+    let pem = fetch_secret(&aws_sdk_secretsmanager::Client::new(sdk), id).await?;
+    let key = RsaOaep::from_pem(&pem).map_err(|r| invalid("OTP_RAO_PRIVATE_KEY_SECRET", r))?;
+    Ok(Arc::new(key))
+}
+
+/// The `SecretString` of secret `id`.
+pub async fn fetch_secret(
+    client: &aws_sdk_secretsmanager::Client,
+    id: &str,
+) -> Result<String, StartError> {
+    let out = client
+        .get_secret_value()
+        .secret_id(id)
+        .send()
+        .await
+        .map_err(|e| {
+            StartError::Secret(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string())
+        })?;
+    out.secret_string()
+        .map(str::to_string)
+        .ok_or_else(|| StartError::Secret(format!("{id} has no SecretString")))
 }
 
 /// SMS through SNS. Functions that send SMS parse numbers: libphonenumber's metadata is

@@ -67,9 +67,12 @@ mod tests {
 
     fn encrypt(public_pem: &str, plain: &[u8]) -> Vec<u8> {
         let der = SubjectPublicKeyInfoDer::from_pem_slice(public_pem.as_bytes()).unwrap();
-        let key = OaepPublicEncryptingKey::new(PublicEncryptingKey::from_der(&der).unwrap()).unwrap();
+        let key =
+            OaepPublicEncryptingKey::new(PublicEncryptingKey::from_der(&der).unwrap()).unwrap();
         let mut out = vec![0u8; key.ciphertext_size()];
-        key.encrypt(&OAEP_SHA256_MGF1SHA256, plain, &mut out, None).unwrap().to_vec()
+        key.encrypt(&OAEP_SHA256_MGF1SHA256, plain, &mut out, None)
+            .unwrap()
+            .to_vec()
     }
 
     #[test]
@@ -81,7 +84,8 @@ mod tests {
         )
         .unwrap();
         let derived = AsDer::<PublicKeyX509Der>::as_der(&private.public_key()).unwrap();
-        let shipped = SubjectPublicKeyInfoDer::from_pem_slice(DEV_PUBLIC_KEY_PEM.as_bytes()).unwrap();
+        let shipped =
+            SubjectPublicKeyInfoDer::from_pem_slice(DEV_PUBLIC_KEY_PEM.as_bytes()).unwrap();
         assert_eq!(derived.as_ref(), shipped.as_ref());
     }
 

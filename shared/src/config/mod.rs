@@ -105,6 +105,20 @@ pub struct Config {
     pub email_from: Option<String>,
     pub sessions_table: Option<String>,
     pub contacts_table: Option<String>,
+    /// The RAO private key, PEM (local runs; never printed).
+    pub rao_private_key: Option<Secret>,
+    /// Secrets Manager secret holding the RAO private key (AWS).
+    pub rao_private_key_secret: Option<String>,
+}
+
+/// A configured secret: `Debug` never shows it.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
 }
 
 impl Config {
@@ -194,6 +208,8 @@ impl Config {
             email_from: get("OTP_EMAIL_FROM"),
             sessions_table: get("OTP_SESSIONS_TABLE"),
             contacts_table: get("OTP_CONTACTS_TABLE"),
+            rao_private_key: get("OTP_RAO_PRIVATE_KEY").map(Secret),
+            rao_private_key_secret: get("OTP_RAO_PRIVATE_KEY_SECRET"),
         })
     }
 

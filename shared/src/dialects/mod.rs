@@ -5,6 +5,7 @@ pub mod auth;
 pub mod contacts;
 pub mod header_contract;
 pub mod problem;
+pub mod rao;
 pub mod telemarketing;
 pub mod verify_api;
 

@@ -76,6 +76,13 @@ impl E164 {
         &self.0
     }
 
+    /// The country calling code with its `+` (`+52`). Loads libphonenumber's metadata on first
+    /// use.
+    pub fn calling_code(&self) -> Option<String> {
+        let number = phonenumber::parse(None, &self.0).ok()?;
+        Some(format!("+{}", number.code().value()))
+    }
+
     /// ISO 3166-1 alpha-2 country of the number (`US`, `MX`); `None` for non-geographic ones.
     pub fn country(&self) -> Option<String> {
         let number = phonenumber::parse(None, &self.0).ok()?;
@@ -190,6 +197,7 @@ mod tests {
             (mx.as_str(), mx.country().as_deref()),
             ("+525512345678", Some("MX"))
         );
+        assert_eq!(mx.calling_code().as_deref(), Some("+52"));
         let es = E164::parse("+34 612 345 678").unwrap();
         assert_eq!(es.country().as_deref(), Some("ES"));
         assert_eq!(E164::from_stored("+34612345678"), es);

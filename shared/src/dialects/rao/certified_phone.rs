@@ -1,0 +1,34 @@
+//! `GET /v1/x-global/security/rao/certified-phone`.
+
+use super::{session_key, sid, Rao};
+use crate::app::App;
+use crate::dialects::header_contract::{admit, finish};
+use crate::dialects::problem::{Missing, Problem, Reason};
+use crate::domain::{Destination, State};
+use crate::http;
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    let language = http::language(&req, &app.config.default_language);
+    let result = certified_phone(app, &req).await;
+    finish::<Rao>(&req, &language, result)
+}
+
+async fn certified_phone(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
+    let caller = admit(&app.config.access, req)?;
+    let sid = sid(req)?;
+    let not_found = || Problem::new(Reason::NotFound(Missing::Session));
+    let session = app.status(&session_key(&caller.client, sid)).await?;
+    if session.state != State::Verified {
+        return Err(not_found());
+    }
+    let Destination::Phone(phone) = &session.destination else {
+        return Err(not_found());
+    };
+    let code = phone.calling_code().ok_or_else(not_found)?;
+    let national = phone.as_str().strip_prefix(&code).unwrap_or_default();
+    Ok(http::ok(
+        &json!({ "phoneCountryCode": code, "phoneNumber": national }),
+    ))
+}

@@ -1,0 +1,47 @@
+//! `POST /v1/x-global/security/rao/otp/generate`.
+
+use super::{body, phone, session_key, sid, Rao};
+use crate::app::App;
+use crate::dialects::header_contract::{admit, finish};
+use crate::dialects::problem::Problem;
+use crate::domain::{i18n, Destination, Template};
+use crate::http;
+use crate::service::{Binding, NewSession};
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    let language = http::language(&req, &app.config.default_language);
+    let result = generate(app, &req, &language).await;
+    finish::<Rao>(&req, &language, result)
+}
+
+async fn generate(app: &App, req: &Request, language: &str) -> Result<Response<Body>, Problem> {
+    let caller = admit(&app.config.access, req)?;
+    let sid = sid(req)?;
+    let phone = phone(app, &body(req)?, "").map_err(Problem::invalid)?;
+    // A session already open for this `sid` gets a fresh code (to this phone), within the
+    // resend rules; the code is bound to the phone, so only that phone validates it.
+    app.send(NewSession {
+        key: session_key(&caller.client, sid),
+        client: caller.client,
+        destination: Destination::Phone(phone),
+        policy: app.config.policy,
+        language: language.to_string(),
+        template: Template {
+            subject: None,
+            text: i18n::default_sms(language),
+            html: None,
+        },
+        sender_id: app.config.sms_sender_id.clone(),
+        extra: BTreeMap::from([
+            ("country".to_string(), caller.country),
+            ("business".to_string(), caller.business),
+            ("channel".to_string(), caller.channel),
+        ]),
+        binding: Binding::Destination,
+    })
+    .await?;
+    Ok(http::ok(&json!({})))
+}
