@@ -165,6 +165,27 @@ pub fn code_in(text: &str) -> String {
         .to_string()
 }
 
+/// What a RAO consumer sends: base64 of RSA-OAEP (SHA-256) under the public key `pem`.
+pub fn encrypt_with(pem: &str, plain: &str) -> String {
+    use aws_lc_rs::rsa::{OaepPublicEncryptingKey, PublicEncryptingKey, OAEP_SHA256_MGF1SHA256};
+    use base64::Engine;
+    use rustls_pki_types::pem::PemObject;
+    let der = rustls_pki_types::SubjectPublicKeyInfoDer::from_pem_slice(pem.as_bytes())
+        .expect("a PEM public key");
+    let key = OaepPublicEncryptingKey::new(PublicEncryptingKey::from_der(&der).expect("RSA key"))
+        .expect("OAEP key");
+    let mut out = vec![0u8; key.ciphertext_size()];
+    let ciphertext = key
+        .encrypt(&OAEP_SHA256_MGF1SHA256, plain.as_bytes(), &mut out, None)
+        .expect("encrypts");
+    base64::engine::general_purpose::STANDARD.encode(ciphertext)
+}
+
+/// `plain` encrypted under the development public key (the service's key in tests).
+pub fn encrypt(plain: &str) -> String {
+    encrypt_with(otp_core::adapters::rsa_oaep::DEV_PUBLIC_KEY_PEM, plain)
+}
+
 /// Awaits spawned tasks, in order.
 pub async fn join_all<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
     let mut out = Vec::new();

@@ -7,6 +7,7 @@ mod emulator_contacts;
 mod emulator_telemarketing;
 mod emulator_verify_api;
 mod handlers_contacts;
+mod handlers_rao;
 mod handlers_telemarketing;
 mod handlers_verify_api;
 mod logs;

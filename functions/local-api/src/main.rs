@@ -80,5 +80,8 @@ async fn run() -> Result<(), String> {
         println!("  {:<6} {}", route.method, route.path);
     }
     println!("  GET    /_local/outbox   (DELETE clears it)");
+    println!(
+        "  GET    /_local/rao-public-key   (development key: encrypt RAO test values with it)"
+    );
     server::serve(listener, app, outbox).await
 }

@@ -6,6 +6,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use otp_core::adapters::outbox::Outbox;
+use otp_core::adapters::rsa_oaep::DEV_PUBLIC_KEY_PEM;
 use otp_core::{routes, App};
 use std::sync::Arc;
 
@@ -47,6 +48,12 @@ fn reply(status: u16, json: serde_json::Value) -> Reply {
 
 async fn handle(app: &'static App, outbox: &Outbox, req: hyper::Request<Incoming>) -> Reply {
     let path = req.uri().path().to_string();
+    if path == "/_local/rao-public-key" {
+        return hyper::Response::builder()
+            .header("content-type", "application/x-pem-file")
+            .body(Full::new(Bytes::from_static(DEV_PUBLIC_KEY_PEM.as_bytes())))
+            .expect("static response parts are valid");
+    }
     if path == "/_local/outbox" {
         return match req.method().as_str() {
             "GET" => reply(
