@@ -4,6 +4,7 @@
 mod architecture;
 mod docs;
 mod emulator_contacts;
+mod emulator_rao;
 mod emulator_telemarketing;
 mod emulator_verify_api;
 mod handlers_contacts;
