@@ -63,7 +63,8 @@ export PATH="$(cd "$VENV/bin" && pwd):$PATH"  # cargo-lambda comes from PyPI int
     OTP_PEPPER="$(python3 -c 'import secrets; print(secrets.token_hex(32))')" \
     OTP_API_TOKENS="local:$(printf %s local-dev-token | sha256sum | cut -d' ' -f1)" \
     OTP_ACCESS="{\"local\": {\"token_sha256\": \"$(printf %s local-dev-token | sha256sum | cut -d' ' -f1)\", \"allow\": [\"MX/GCB/*\"]}}" \
-    OTP_SESSIONS_TABLE=lambda-sessions OTP_CONTACTS_TABLE=lambda-contacts OTP_EMAIL_FROM=otp@example.com
+    OTP_SESSIONS_TABLE=lambda-sessions OTP_CONTACTS_TABLE=lambda-contacts OTP_EMAIL_FROM=otp@example.com \
+    OTP_RAO_PRIVATE_KEY_SECRET=lambda/rao-private-key
   "$VENV/bin/python" - <<'PY'
 import boto3
 db = boto3.client("dynamodb")
@@ -72,6 +73,8 @@ for name, key, kind in (("lambda-sessions", "pk", "S"), ("lambda-contacts", "con
                     AttributeDefinitions=[{"AttributeName": key, "AttributeType": kind}],
                     KeySchema=[{"AttributeName": key, "KeyType": "HASH"}])
 boto3.client("ses").verify_email_identity(EmailAddress="otp@example.com")
+boto3.client("secretsmanager").create_secret(  # the RAO functions fetch it at cold start
+    Name="lambda/rao-private-key", SecretString=open("shared/dev-keys/rao-private.DEVELOPMENT-ONLY.pem").read())
 PY
   runtime_port=$(free_port)
   cargo lambda watch -A 127.0.0.1 -P "$runtime_port" >"$LOGS/cargo-lambda.log" 2>&1 &

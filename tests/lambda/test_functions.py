@@ -5,7 +5,9 @@ scripts/test.sh starts moto and `cargo lambda watch`, creates the tables, and se
 AWS_ENDPOINT_URL, LAMBDA_RUNTIME_URL and the OTP_* variables.
 """
 
+import base64
 import copy
+import subprocess
 import json
 import os
 import pathlib
@@ -107,6 +109,30 @@ def test_telemarketing_functions_generate_and_validate():
     assert (status, body["code"]) == (400, "OTP Token Invalid")
 
 
+def test_rao_functions_generate_validate_and_certify():
+    assert invoke("rao-generate", event("rao-generate")) == (200, {})
+    code = code_in(delivered("+525512345678")[-1])
+    validate = event("rao-validate")
+    body = json.loads(validate["body"])
+    body["encryptedOneTimePasswordToken"] = encrypt(code)
+    validate["headers"]["sid"] = "rao-sample-1"
+    validate["body"] = json.dumps(body)
+    assert invoke("rao-validate", validate) == (200, {})
+    certified = event("rao-certified-phone")
+    certified["headers"]["sid"] = "rao-sample-1"
+    assert invoke("rao-certified-phone", certified) == (200, {"phoneCountryCode": "+52", "phoneNumber": "5512345678"})
+
+
+def encrypt(text):
+    """What a consumer does: RSA-OAEP (SHA-256, MGF1 SHA-256) under the public key, base64."""
+    out = subprocess.run(
+        ["openssl", "pkeyutl", "-encrypt", "-pubin", "-inkey", str(ROOT / "shared/dev-keys/rao-public.DEVELOPMENT-ONLY.pem"),
+         "-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha256", "-pkeyopt", "rsa_mgf1_md:sha256"],
+        input=text.encode(), capture_output=True, check=True,
+    ).stdout
+    return base64.b64encode(out).decode()
+
+
 @pytest.mark.parametrize(
     "name, status",
     [
@@ -115,6 +141,7 @@ def test_telemarketing_functions_generate_and_validate():
         ("send-verification-key.unknown-channel", 400),
         ("telemarketing-generate.access-not-configured", 403),
         ("telemarketing-generate.missing-uuid", 400),
+        ("rao-generate.tampered", 400),
     ],
 )
 def test_bad_sample_events_get_their_error(name, status):

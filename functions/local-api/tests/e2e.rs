@@ -261,3 +261,92 @@ async fn an_access_file_narrows_the_development_client() {
     assert_eq!(res.status(), 200);
     let _ = std::fs::remove_file(file);
 }
+
+/// What a RAO consumer does with the service's public key: `openssl pkeyutl`, then base64.
+fn openssl_encrypt(public_key: &std::path::Path, text: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new("openssl")
+        .args(["pkeyutl", "-encrypt", "-pubin", "-inkey"])
+        .arg(public_key)
+        .args([
+            "-pkeyopt",
+            "rsa_padding_mode:oaep",
+            "-pkeyopt",
+            "rsa_oaep_md:sha256",
+            "-pkeyopt",
+            "rsa_mgf1_md:sha256",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("openssl is installed");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(out.stdout)
+}
+
+/// A RAO request of the development client `local`.
+fn rao(s: &Server, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    reqwest::Client::new()
+        .request(
+            method,
+            format!("{}/v1/x-global/security/rao/{path}", s.base),
+        )
+        .header("client_id", "local")
+        .bearer_auth(TOKEN)
+        .header("uuid", "e2e-rao")
+        .header("countryCode", "MX")
+        .header("businessCode", "GCB")
+        .header("channelId", "WEB")
+        .header("sid", "consumer-session-1")
+}
+
+#[tokio::test]
+async fn rao_session_encrypted_with_openssl_over_http() {
+    let s = start(free_port());
+    let pem = reqwest::get(format!("{}/_local/rao-public-key", s.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"));
+    let key_file = std::env::temp_dir().join(format!("rao-{}.pem", std::process::id()));
+    std::fs::write(&key_file, pem).unwrap();
+    let phone = json!({ "phoneCountryCode": "+52", "encryptedPhoneNumber": openssl_encrypt(&key_file, "5512345678") });
+    let res = rao(&s, reqwest::Method::POST, "otp/generate")
+        .json(&phone)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let (_, outbox) = get(&s, "/_local/outbox").await;
+    assert_eq!(
+        outbox.as_array().unwrap().last().unwrap()["to"],
+        "+525512345678"
+    );
+    let code = last_code(&s).await;
+    let body = json!({ "encryptedOneTimePasswordToken": openssl_encrypt(&key_file, &code), "phone": phone });
+    let res = rao(&s, reqwest::Method::POST, "otp/validate")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = rao(&s, reqwest::Method::GET, "certified-phone")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({ "phoneCountryCode": "+52", "phoneNumber": "5512345678" })
+    );
+    let _ = std::fs::remove_file(key_file);
+}
