@@ -64,6 +64,15 @@ async fn logs_hold_no_secrets_and_only_masked_destinations() {
             json!({ "customerId": "c-77", "phoneNumber": "5512345678", "messagePrefix": "Code" }),
         ))
         .await;
+    h.call(
+        Req::contract(
+            "/v1/x-global/security/rao/otp/generate",
+            json!({ "phoneCountryCode": "+52", "encryptedPhoneNumber": otp_tests::encrypt("5512345678") }),
+        )
+        .header("sid", "log-audit"),
+    )
+    .await;
+    let rao_code = h.last_code();
     let split_code = generated.json["oneTimePasswordToken"]
         .as_str()
         .unwrap()
@@ -99,6 +108,7 @@ async fn logs_hold_no_secrets_and_only_masked_destinations() {
         mail_code.as_str(),
         otp_code.as_str(),
         split_code.as_str(),
+        rao_code.as_str(),
         &split_code[3..],
         wrong.as_str(),
         TOKEN,
