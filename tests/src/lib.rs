@@ -97,6 +97,28 @@ pub struct Reply {
     pub headers: lambda_http::http::HeaderMap,
 }
 
+impl Reply {
+    /// The JSON object's keys, sorted.
+    pub fn keys(&self) -> Vec<&str> {
+        let mut keys: Vec<&str> = self
+            .json
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        keys.sort();
+        keys
+    }
+}
+
+/// A header-contract error (telemarketing, RAO) as status, `code` and `location`.
+pub fn fault(res: &Reply) -> (u16, &str, &str) {
+    (
+        res.status,
+        res.json["code"].as_str().unwrap_or_default(),
+        res.json["location"].as_str().unwrap_or_default(),
+    )
+}
+
 /// The service over memory adapters with a hand-moved clock.
 pub struct Harness {
     pub app: App,
@@ -238,6 +260,14 @@ impl Req {
         ] {
             req = req.header(name, value);
         }
+        req
+    }
+
+    /// A header-contract `GET` (no body).
+    pub fn contract_get(path: impl Into<String>) -> Req {
+        let mut req = Req::contract(path, Value::Null).without("content-type");
+        req.method = "GET";
+        req.body = None;
         req
     }
 

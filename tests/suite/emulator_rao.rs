@@ -55,10 +55,7 @@ async fn generate_reads_back_from_sns_validate_certifies_and_the_item_holds_no_s
     )
     .await;
     assert_eq!(res.status, 200, "{}", res.json);
-    let mut req =
-        Req::contract("/v1/x-global/security/rao/certified-phone", json!({})).header("sid", "c-1");
-    req.method = "GET";
-    req.body = None;
+    let req = Req::contract_get("/v1/x-global/security/rao/certified-phone").header("sid", "c-1");
     let res = call(&aws.app, req).await;
     assert_eq!(
         (res.status, res.json),

@@ -3,7 +3,7 @@
 
 use aws_lc_rs::rsa::{KeySize, PrivateDecryptingKey};
 use otp_core::adapters::outbox::NoDelivery;
-use otp_tests::{encrypt, encrypt_with, Harness, Reply, Req, OTHER_TOKEN};
+use otp_tests::{encrypt, encrypt_with, fault, Harness, Reply, Req, OTHER_TOKEN};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -27,18 +27,8 @@ async fn validate(h: &Harness, sid: &str, code: &str, national: &str) -> Reply {
 }
 
 async fn certified(h: &Harness, sid: &str) -> Reply {
-    let mut req = Req::contract(CERTIFIED, json!({})).header("sid", sid);
-    req.method = "GET";
-    req.body = None;
-    h.call(req).await
-}
-
-fn error(res: &Reply) -> (u16, &str, &str) {
-    (
-        res.status,
-        res.json["code"].as_str().unwrap_or_default(),
-        res.json["location"].as_str().unwrap_or_default(),
-    )
+    h.call(Req::contract_get(CERTIFIED).header("sid", sid))
+        .await
 }
 
 #[tokio::test]
@@ -50,7 +40,7 @@ async fn generate_sends_to_the_decrypted_number_validate_certifies_it() {
     assert_eq!(sms.to.as_str(), "+525512345678");
     let code = h.last_code();
     assert_eq!(
-        error(&certified(&h, "s-1").await).0,
+        fault(&certified(&h, "s-1").await).0,
         404,
         "nothing certified yet"
     );
@@ -67,7 +57,7 @@ async fn generate_sends_to_the_decrypted_number_validate_certifies_it() {
     );
     let again = validate(&h, "s-1", &code, "5512345678").await;
     assert_eq!(
-        error(&again),
+        fault(&again),
         (
             422,
             "businessValidationFailed",
@@ -84,12 +74,12 @@ async fn another_phone_a_wrong_code_or_an_expired_one_is_422() {
     let wrong = otp_tests::wrong_code(&code);
     for (c, national) in [(&wrong, "5512345678"), (&code, "5512345679")] {
         let res = validate(&h, "s-2", c, national).await;
-        assert_eq!(error(&res).1, "businessValidationFailed", "{national}");
+        assert_eq!(fault(&res).1, "businessValidationFailed", "{national}");
     }
-    assert_eq!(error(&certified(&h, "s-2").await).0, 404);
+    assert_eq!(fault(&certified(&h, "s-2").await).0, 404);
     h.clock.advance(301);
     let expired = validate(&h, "s-2", &code, "5512345678").await;
-    assert_eq!(error(&expired).0, 422);
+    assert_eq!(fault(&expired).0, 422);
     assert_eq!(expired.json["moreInfo"], "The code has expired");
 }
 
@@ -142,7 +132,7 @@ async fn ciphertexts_that_do_not_decrypt_get_one_answer_naming_the_field() {
         let body = json!({ "phoneCountryCode": "+52", "encryptedPhoneNumber": ciphertext });
         let res = generate(&h, "s-4", body).await;
         assert_eq!(
-            error(&res),
+            fault(&res),
             (400, "invalidRequest", "encryptedPhoneNumber"),
             "{what}"
         );
@@ -153,7 +143,7 @@ async fn ciphertexts_that_do_not_decrypt_get_one_answer_naming_the_field() {
     for code in ["+", "52", "+12345", "+5a", " +52"] {
         let body = json!({ "phoneCountryCode": code, "encryptedPhoneNumber": good });
         assert_eq!(
-            error(&generate(&h, "s-4", body).await).2,
+            fault(&generate(&h, "s-4", body).await).2,
             "phoneCountryCode",
             "{code}"
         );
@@ -189,7 +179,7 @@ async fn ciphertexts_that_do_not_decrypt_get_one_answer_naming_the_field() {
         let res = h
             .call(Req::contract(VALIDATE, body).header("sid", "s-5"))
             .await;
-        assert_eq!(error(&res), (400, "invalidRequest", field));
+        assert_eq!(fault(&res), (400, "invalidRequest", field));
     }
     let session = h.store.len();
     assert_eq!(
@@ -205,7 +195,7 @@ async fn sessions_belong_to_their_client_and_sid() {
     generate(&h, "s-6", phone("5512345678")).await;
     let code = h.last_code();
     assert_eq!(
-        error(&validate(&h, "unknown", &code, "5512345678").await),
+        fault(&validate(&h, "unknown", &code, "5512345678").await),
         (404, "resourceNotFound", "sid")
     );
     let other = Req::contract(
@@ -216,7 +206,7 @@ async fn sessions_belong_to_their_client_and_sid() {
     .header("authorization", OTHER_TOKEN)
     .header("sid", "s-6");
     assert_eq!(
-        error(&h.call(other).await).0,
+        fault(&h.call(other).await).0,
         404,
         "another client's sid is not found"
     );
@@ -225,7 +215,7 @@ async fn sessions_belong_to_their_client_and_sid() {
         if let Some(s) = sid {
             req = req.header("sid", s);
         }
-        assert_eq!(error(&h.call(req).await), (400, "invalidRequest", "sid"));
+        assert_eq!(fault(&h.call(req).await), (400, "invalidRequest", "sid"));
     }
 }
 
@@ -239,16 +229,8 @@ async fn errors_carry_the_uuid_and_the_shared_contract_applies() {
                 .without("channelId"),
         )
         .await;
-    let mut keys: Vec<&str> = res
-        .json
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort();
     assert_eq!(
-        keys,
+        res.keys(),
         [
             "code",
             "details",
@@ -263,17 +245,16 @@ async fn errors_carry_the_uuid_and_the_shared_contract_applies() {
         res.json["uuid"],
         "a7d1e304-83a9-4413-af97-62615e57eae66807840"
     );
-    assert_eq!(error(&res), (400, "invalidRequest", "channelId"));
+    assert_eq!(fault(&res), (400, "invalidRequest", "channelId"));
     let unauthorized = h
         .call(Req::contract(GENERATE, phone("5512345678")).header("authorization", "wrong"))
         .await;
-    assert_eq!(error(&unauthorized).1, "unAuthorized");
-    let mut forbidden = Req::contract(CERTIFIED, json!({}))
+    assert_eq!(fault(&unauthorized).1, "unAuthorized");
+    let forbidden = Req::contract_get(CERTIFIED)
         .header("sid", "s")
         .header("countryCode", "CO");
-    forbidden.method = "GET";
     let forbidden = h.call(forbidden).await;
-    assert_eq!(error(&forbidden).1, "accessNotConfigured");
+    assert_eq!(fault(&forbidden).1, "accessNotConfigured");
 }
 
 #[tokio::test]
@@ -281,7 +262,7 @@ async fn sms_failure_is_the_family_5xx_and_the_code_never_validates() {
     let h = Harness::with_sender(Arc::new(NoDelivery));
     let res = generate(&h, "s-7", phone("5512345678")).await;
     assert_eq!(
-        (error(&res).0, error(&res).1, res.json["type"].as_str()),
+        (fault(&res).0, fault(&res).1, res.json["type"].as_str()),
         (500, "serverUnavailable", Some("fatal"))
     );
 }

@@ -3,7 +3,7 @@
 
 use otp_core::adapters::outbox::NoDelivery;
 use otp_core::domain::Alphabet;
-use otp_tests::{Harness, Reply, Req, OTHER_TOKEN};
+use otp_tests::{fault, Harness, Reply, Req, OTHER_TOKEN};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -46,14 +46,6 @@ async fn validate(h: &Harness, sid: &str, customer: &str, token: &str) -> Reply 
         .await
 }
 
-fn error(res: &Reply) -> (u16, &str, &str) {
-    (
-        res.status,
-        res.json["code"].as_str().unwrap_or_default(),
-        res.json["location"].as_str().unwrap_or_default(),
-    )
-}
-
 #[tokio::test]
 async fn generate_returns_three_characters_sends_eight_and_validate_takes_all_eleven_once() {
     let h = Harness::new();
@@ -76,14 +68,14 @@ async fn generate_returns_three_characters_sends_eight_and_validate_takes_all_el
 
     let code = format!("{head}{tail}");
     assert_eq!(
-        error(&validate(&h, sid, "test_1234", &tail).await),
+        fault(&validate(&h, sid, "test_1234", &tail).await),
         (400, "invalidRequest", "oneTimePasswordToken"),
         "the 8 delivered characters alone are not the code"
     );
     let ok = validate(&h, sid, "test_1234", &code).await;
     assert_eq!((ok.status, &ok.json), (200, &json!({})));
     assert_eq!(
-        error(&validate(&h, sid, "test_1234", &code).await),
+        fault(&validate(&h, sid, "test_1234", &code).await),
         (400, "OTP Token Invalid", "oneTimePasswordToken"),
         "single use"
     );
@@ -131,7 +123,7 @@ async fn phone_numbers_national_to_the_country_header_or_international() {
             }
             None => {
                 assert_eq!(
-                    error(&res),
+                    fault(&res),
                     (400, "invalidRequest", "phoneNumber"),
                     "{number}"
                 );
@@ -165,7 +157,7 @@ async fn each_missing_or_malformed_header_is_named() {
                 .call(req.header("sid", &uuid::Uuid::new_v4().to_string()))
                 .await;
             assert_eq!(
-                error(&res),
+                fault(&res),
                 (400, "invalidRequest", header),
                 "{path} {header}={value:?}: {}",
                 res.json
@@ -229,7 +221,7 @@ async fn combinations_outside_the_access_configuration_are_403() {
             .header("businessCode", business)
             .header("channelId", channel);
         let res = h.call(req).await;
-        assert_eq!(error(&res).0, 403, "{country}/{business}/{channel}");
+        assert_eq!(fault(&res).0, 403, "{country}/{business}/{channel}");
         assert_eq!(res.json["code"], "accessNotConfigured");
         assert_eq!(
             res.json["moreInfo"],
@@ -313,7 +305,7 @@ async fn messages_hold_only_the_documented_characters_and_fit_140() {
             }
             Some(field) => {
                 assert_eq!(
-                    error(&res),
+                    fault(&res),
                     (400, "invalidRequest", field),
                     "{change}: {}",
                     res.json
@@ -336,7 +328,7 @@ async fn malformed_bodies_are_400_naming_the_body() {
         let res = h
             .call(Req::contract(GENERATE, json!({})).raw_body(raw))
             .await;
-        assert_eq!(error(&res), (400, "invalidRequest", "body"), "{raw:.20}");
+        assert_eq!(fault(&res), (400, "invalidRequest", "body"), "{raw:.20}");
     }
     assert!(h.store.is_empty());
 }
@@ -346,7 +338,7 @@ async fn validate_rules_wrong_expired_other_customer_unknown_sid() {
     let h = Harness::new();
     let (sid, code) = open(&h).await;
     let wrong = otp_tests::wrong_code(&code);
-    let rejected = |res: &Reply| error(res).1.to_string();
+    let rejected = |res: &Reply| fault(res).1.to_string();
     assert_eq!(
         rejected(&validate(&h, &sid, "test_1234", &wrong).await),
         "OTP Token Invalid"
@@ -358,7 +350,7 @@ async fn validate_rules_wrong_expired_other_customer_unknown_sid() {
     );
     for bad_sid in [uuid::Uuid::new_v4().to_string(), "not-a-sid".into()] {
         assert_eq!(
-            error(&validate(&h, &bad_sid, "test_1234", &code).await),
+            fault(&validate(&h, &bad_sid, "test_1234", &code).await),
             (400, "invalidRequest", "sid")
         );
     }
@@ -368,7 +360,7 @@ async fn validate_rules_wrong_expired_other_customer_unknown_sid() {
             json!({ "customerId": "test_1234", "oneTimePasswordToken": code }),
         ))
         .await;
-    assert_eq!(error(&no_sid), (400, "invalidRequest", "sid"));
+    assert_eq!(fault(&no_sid), (400, "invalidRequest", "sid"));
     for token in [
         "1234567890",
         "123456789012",
@@ -376,7 +368,7 @@ async fn validate_rules_wrong_expired_other_customer_unknown_sid() {
         "１２３４５６７８９０１",
     ] {
         assert_eq!(
-            error(&validate(&h, &sid, "test_1234", token).await),
+            fault(&validate(&h, &sid, "test_1234", token).await),
             (400, "invalidRequest", "oneTimePasswordToken"),
             "{token}"
         );
@@ -389,12 +381,12 @@ async fn validate_rules_wrong_expired_other_customer_unknown_sid() {
     .header("client_id", "beta")
     .header("authorization", OTHER_TOKEN)
     .header("sid", &sid);
-    assert_eq!(error(&h.call(other).await), (400, "invalidRequest", "sid"));
+    assert_eq!(fault(&h.call(other).await), (400, "invalidRequest", "sid"));
 
     h.clock.advance(301);
     let expired = validate(&h, &sid, "test_1234", &code).await;
     assert_eq!(
-        (error(&expired).1, expired.json["type"].as_str()),
+        (fault(&expired).1, expired.json["type"].as_str()),
         ("OTP Token Expired", Some("error"))
     );
 }
@@ -408,13 +400,13 @@ async fn attempts_run_out_across_wrong_codes_and_wrong_customers() {
         let customer = if i % 2 == 0 { "test_1234" } else { "guess" };
         let token = if i % 2 == 0 { &wrong } else { &code };
         assert_eq!(
-            error(&validate(&h, &sid, customer, token).await).1,
+            fault(&validate(&h, &sid, customer, token).await).1,
             "OTP Token Invalid"
         );
     }
     let res = validate(&h, &sid, "test_1234", &code).await;
     assert_eq!(
-        error(&res).1,
+        fault(&res).1,
         "OTP Token Invalid",
         "5 attempts used: the right code is refused"
     );
@@ -430,7 +422,7 @@ async fn generate_with_a_sid_resends_within_the_cooldown_and_send_limits() {
         Req::contract(GENERATE, b).header("sid", &sid)
     };
     let early = h.call(resend("test_1234")).await;
-    assert_eq!(error(&early).0, 429);
+    assert_eq!(fault(&early).0, 429);
     assert_eq!(early.json["code"], "tooManyRequests");
     assert!(early.headers.contains_key("retry-after"));
 
@@ -445,24 +437,24 @@ async fn generate_with_a_sid_resends_within_the_cooldown_and_send_limits() {
     );
     assert_ne!(first, second);
     assert_eq!(
-        error(&h.call(resend("someone_else")).await),
+        fault(&h.call(resend("someone_else")).await),
         (400, "invalidRequest", "sid"),
         "another customer's session is not found"
     );
     assert_eq!(
-        error(&validate(&h, &sid, "test_1234", &first).await).1,
+        fault(&validate(&h, &sid, "test_1234", &first).await).1,
         "OTP Token Invalid"
     );
     assert_eq!(validate(&h, &sid, "test_1234", &second).await.status, 200);
     h.clock.advance(30);
     assert_eq!(
-        error(&h.call(resend("test_1234")).await),
+        fault(&h.call(resend("test_1234")).await),
         (400, "invalidRequest", "sid"),
         "a validated session is not resent"
     );
     let unknown = Req::contract(GENERATE, body()).header("sid", &uuid::Uuid::new_v4().to_string());
     assert_eq!(
-        error(&h.call(unknown).await),
+        fault(&h.call(unknown).await),
         (400, "invalidRequest", "sid")
     );
 
@@ -488,7 +480,7 @@ async fn generate_with_a_sid_resends_within_the_cooldown_and_send_limits() {
 async fn sms_failure_is_400_sms_delivery_failed_and_the_code_never_validates() {
     let h = Harness::with_sender(Arc::new(NoDelivery));
     let res = generate(&h, body()).await;
-    assert_eq!(error(&res), (400, "smsDeliveryFailed", "phoneNumber"));
+    assert_eq!(fault(&res), (400, "smsDeliveryFailed", "phoneNumber"));
     assert!(res.json.get("oneTimePasswordToken").is_none());
     assert!(!res.headers.contains_key("sid"), "no session to validate");
 }
@@ -499,16 +491,8 @@ async fn errors_have_the_seed_envelope_with_an_rfc3339_timestamp() {
     let res = h
         .call(Req::contract(GENERATE, body()).without("countryCode"))
         .await;
-    let mut keys: Vec<&str> = res
-        .json
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort();
     assert_eq!(
-        keys,
+        res.keys(),
         [
             "code",
             "details",

@@ -40,19 +40,16 @@ pub fn admit(access: &Access, req: &Request) -> Result<Caller, Problem> {
         .ok_or_else(|| Problem::new(Reason::Unauthorized))?;
 
     let mut faults = Vec::new();
-    let mut header = |name: &str, valid: &dyn Fn(&str) -> bool, rule: &str| {
-        let value = header_str(req, name).filter(|v| !v.is_empty());
-        match value {
-            None => faults.push(FieldError::new(Location::Header, name, Fault::Missing)),
-            Some(v) if !valid(v) => faults.push(FieldError::invalid(Location::Header, name, rule)),
-            Some(v) => return v.to_ascii_uppercase(),
-        }
-        String::new()
+    let mut header = |name: &str, valid: fn(&str) -> bool, rule: &str| {
+        check_header(req, name, valid, rule)
+            .map_err(|fault| faults.push(fault))
+            .map(str::to_ascii_uppercase)
+            .unwrap_or_default()
     };
-    header("uuid", &valid_uuid, "must be 1-128 of [A-Za-z0-9._:-]");
-    let country = header("countryCode", &valid_country, "must be 2 letters");
-    let business = header("businessCode", &valid_business, "must be 3 letters");
-    let channel = header("channelId", &valid_channel, "must be 1-32 of [A-Za-z0-9_-]");
+    header("uuid", valid_uuid, "must be 1-128 of [A-Za-z0-9._:-]");
+    let country = header("countryCode", valid_country, "must be 2 letters");
+    let business = header("businessCode", valid_business, "must be 3 letters");
+    let channel = header("channelId", valid_channel, "must be 1-32 of [A-Za-z0-9_-]");
     if header_str(req, "accept").is_some_and(|a| !accepts_json(a)) {
         faults.push(FieldError::invalid(
             Location::Header,
@@ -108,9 +105,19 @@ pub fn required_header<'a>(
     valid: impl Fn(&str) -> bool,
     rule: &str,
 ) -> Result<&'a str, Problem> {
+    Ok(check_header(req, name, valid, rule)?)
+}
+
+/// A required header's value, or the fault naming it (missing, or against `rule`).
+fn check_header<'a>(
+    req: &'a Request,
+    name: &str,
+    valid: impl Fn(&str) -> bool,
+    rule: &str,
+) -> Result<&'a str, FieldError> {
     match header_str(req, name).filter(|v| !v.is_empty()) {
-        None => Err(FieldError::new(Location::Header, name, Fault::Missing).into()),
-        Some(v) if !valid(v) => Err(FieldError::invalid(Location::Header, name, rule).into()),
+        None => Err(FieldError::new(Location::Header, name, Fault::Missing)),
+        Some(v) if !valid(v) => Err(FieldError::invalid(Location::Header, name, rule)),
         Some(v) => Ok(v),
     }
 }

@@ -107,6 +107,16 @@ impl Fields {
         self.opt_str(name)
     }
 
+    /// A required JSON object (nested fields).
+    pub fn object(&mut self, name: &str) -> Option<Map<String, Value>> {
+        match self.present(name) {
+            None => self.fail(name, Fault::Missing),
+            Some(Value::Object(map)) => return Some(map.clone()),
+            Some(_) => self.fail(name, Fault::WrongType("object")),
+        }
+        None
+    }
+
     /// A whole number in `range`; a numeric string is accepted too (clients send `"600"`).
     pub fn opt_uint(&mut self, name: &str, range: std::ops::RangeInclusive<u64>) -> Option<u64> {
         let n = match self.present(name)? {

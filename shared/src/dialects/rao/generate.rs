@@ -1,6 +1,6 @@
 //! `POST /v1/x-global/security/rao/otp/generate`.
 
-use super::{body, phone, session_key, sid, Rao};
+use super::{phone, session_key, sid, Rao};
 use crate::app::App;
 use crate::dialects::header_contract::{admit, finish};
 use crate::dialects::problem::Problem;
@@ -20,7 +20,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 async fn generate(app: &App, req: &Request, language: &str) -> Result<Response<Body>, Problem> {
     let caller = admit(&app.config.access, req)?;
     let sid = sid(req)?;
-    let phone = phone(app, &body(req)?, "").map_err(Problem::invalid)?;
+    let phone = phone(app, http::json_object(req, false)?, "").map_err(Problem::invalid)?;
     // A session already open for this `sid` gets a fresh code (to this phone), within the
     // resend rules; the code is bound to the phone, so only that phone validates it.
     app.send(NewSession {

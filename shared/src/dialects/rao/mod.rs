@@ -11,7 +11,7 @@ use super::problem::{Ctx, Dialect, Problem, Reason};
 use crate::app::App;
 use crate::domain::i18n::Text;
 use crate::domain::{Family, ResendRefusal, SessionKey, E164};
-use crate::http::fields::{Fault, FieldError, Location};
+use crate::http::fields::{FieldError, Fields};
 use base64::Engine;
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
@@ -101,12 +101,14 @@ fn sid(req: &Request) -> Result<&str, Problem> {
     required_header(req, "sid", valid, "must be 1-64 of [A-Za-z0-9._:-]")
 }
 
-/// A base64 RSA-OAEP ciphertext, decrypted; `None` whatever went wrong.
-fn decrypt(app: &App, value: &Value) -> Option<Vec<u8>> {
+/// A base64 RSA-OAEP ciphertext decrypted to text that `valid` accepts; `None` whatever went
+/// wrong, so that no answer tells which step failed.
+fn decrypt(app: &App, ciphertext: &str, valid: impl Fn(&str) -> bool) -> Option<String> {
     let bytes = base64::engine::general_purpose::STANDARD
-        .decode(value.as_str()?.trim())
+        .decode(ciphertext.trim())
         .ok()?;
-    app.decryptor.decrypt(&bytes).ok()
+    let plain = String::from_utf8(app.decryptor.decrypt(&bytes).ok()?).ok()?;
+    valid(&plain).then_some(plain)
 }
 
 const PHONE_RULE: &str = "must be the base64 RSA-OAEP (SHA-256) ciphertext, under the service's public key, of the national number: 4-14 digits, valid with phoneCountryCode";
@@ -114,71 +116,46 @@ const PHONE_RULE: &str = "must be the base64 RSA-OAEP (SHA-256) ciphertext, unde
 /// `{phoneCountryCode, encryptedPhoneNumber}` of `map`, decrypted into a number valid for its
 /// country. Every way the ciphertext can fail gets the same answer. Fields are named with
 /// `prefix` (`phone.` inside validate's body).
-fn phone(app: &App, map: &Map<String, Value>, prefix: &str) -> Result<E164, Vec<FieldError>> {
-    let field = |name: &str| format!("{prefix}{name}");
-    let mut errors = Vec::new();
-    let code = match map.get("phoneCountryCode").filter(|v| !v.is_null()) {
-        None => {
-            errors.push(FieldError::new(
-                Location::Body,
-                &field("phoneCountryCode"),
-                Fault::Missing,
-            ));
-            None
+fn phone(app: &App, map: Map<String, Value>, prefix: &str) -> Result<E164, Vec<FieldError>> {
+    let mut f = Fields::new(map);
+    let code = f.str("phoneCountryCode");
+    let ciphertext = f.str("encryptedPhoneNumber");
+    if code.as_deref().is_some_and(|c| !valid_country_code(c)) {
+        f.invalid("phoneCountryCode", "must match ^\\+\\d{1,4}$");
+    }
+    let digits = |n: &str| (4..=14).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit());
+    let national = ciphertext.and_then(|c| {
+        let national = decrypt(app, &c, digits);
+        if national.is_none() {
+            f.invalid("encryptedPhoneNumber", PHONE_RULE);
         }
-        Some(Value::String(c)) if valid_country_code(c) => Some(c.clone()),
-        Some(_) => {
-            errors.push(FieldError::invalid(
-                Location::Body,
-                &field("phoneCountryCode"),
-                "must match ^\\+\\d{1,4}$",
-            ));
-            None
-        }
-    };
-    let national = match map.get("encryptedPhoneNumber").filter(|v| !v.is_null()) {
-        None => {
-            errors.push(FieldError::new(
-                Location::Body,
-                &field("encryptedPhoneNumber"),
-                Fault::Missing,
-            ));
-            None
-        }
-        Some(v) => {
-            let digits = decrypt(app, v)
-                .and_then(|plain| String::from_utf8(plain).ok())
-                .filter(|n| (4..=14).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()));
-            if digits.is_none() {
-                errors.push(FieldError::invalid(
-                    Location::Body,
-                    &field("encryptedPhoneNumber"),
-                    PHONE_RULE,
-                ));
+        national
+    });
+    let number = match (code.filter(|c| valid_country_code(c)), national) {
+        (Some(code), Some(national)) => {
+            let written = format!("{code}{national}");
+            let number = E164::parse(&written).filter(|p| p.as_str() == written);
+            if number.is_none() {
+                f.invalid("encryptedPhoneNumber", PHONE_RULE);
             }
-            digits
+            number
         }
+        _ => None,
     };
-    let (Some(code), Some(national)) = (code, national) else {
-        return Err(errors);
-    };
-    E164::parse(&format!("{code}{national}"))
-        .filter(|p| p.as_str() == format!("{code}{national}"))
-        .ok_or_else(|| {
-            vec![FieldError::invalid(
-                Location::Body,
-                &field("encryptedPhoneNumber"),
-                PHONE_RULE,
-            )]
-        })
+    match number {
+        Some(n) if f.errors.is_empty() => Ok(n),
+        _ => Err(f
+            .errors
+            .into_iter()
+            .map(|e| FieldError {
+                field: format!("{prefix}{}", e.field),
+                ..e
+            })
+            .collect()),
+    }
 }
 
 fn valid_country_code(c: &str) -> bool {
     c.strip_prefix('+')
         .is_some_and(|d| (1..=4).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// The body as a JSON object.
-fn body(req: &Request) -> Result<Map<String, Value>, Problem> {
-    Ok(crate::http::json_object(req, false)?)
 }

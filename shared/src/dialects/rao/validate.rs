@@ -1,14 +1,14 @@
 //! `POST /v1/x-global/security/rao/otp/validate`.
 
-use super::{body, decrypt, phone, session_key, sid, Rao};
+use super::{decrypt, phone, session_key, sid, Rao};
 use crate::app::App;
 use crate::dialects::header_contract::{admit, finish};
 use crate::dialects::problem::{Problem, Reason, Rejection};
 use crate::http;
-use crate::http::fields::{Fault, FieldError, Location};
+use crate::http::fields::Fields;
 use crate::service::Outcome;
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Value};
+use serde_json::json;
 
 const TOKEN_RULE: &str = "must be the base64 RSA-OAEP (SHA-256) ciphertext, under the service's public key, of the code: 4-10 letters or digits";
 
@@ -21,51 +21,23 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 async fn validate(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let caller = admit(&app.config.access, req)?;
     let sid = sid(req)?;
-    let body = body(req)?;
-    let mut errors = Vec::new();
-    let code = match body
-        .get("encryptedOneTimePasswordToken")
-        .filter(|v| !v.is_null())
-    {
-        None => {
-            errors.push(FieldError::new(
-                Location::Body,
-                "encryptedOneTimePasswordToken",
-                Fault::Missing,
-            ));
-            None
+    let mut f = Fields::new(http::json_object(req, false)?);
+    let ciphertext = f.str("encryptedOneTimePasswordToken");
+    let code_ok =
+        |c: &str| (4..=10).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_alphanumeric());
+    let code = ciphertext.and_then(|c| {
+        let code = decrypt(app, &c, code_ok);
+        if code.is_none() {
+            f.invalid("encryptedOneTimePasswordToken", TOKEN_RULE);
         }
-        Some(v) => {
-            let code = decrypt(app, v)
-                .and_then(|plain| String::from_utf8(plain).ok())
-                .filter(|c| {
-                    (4..=10).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_alphanumeric())
-                });
-            if code.is_none() {
-                errors.push(FieldError::invalid(
-                    Location::Body,
-                    "encryptedOneTimePasswordToken",
-                    TOKEN_RULE,
-                ));
-            }
-            code
-        }
-    };
-    let phone = match body.get("phone") {
-        Some(Value::Object(map)) => phone(app, map, "phone.").map_err(|e| errors.extend(e)).ok(),
-        None | Some(Value::Null) => {
-            errors.push(FieldError::new(Location::Body, "phone", Fault::Missing));
-            None
-        }
-        Some(_) => {
-            errors.push(FieldError::new(
-                Location::Body,
-                "phone",
-                Fault::WrongType("object"),
-            ));
-            None
-        }
-    };
+        code
+    });
+    let phone = f.object("phone").and_then(|map| {
+        phone(app, map, "phone.")
+            .map_err(|e| f.errors.extend(e))
+            .ok()
+    });
+    let errors = f.errors;
     let (Some(code), Some(phone), true) = (code, phone, errors.is_empty()) else {
         return Err(Problem::invalid(errors));
     };

@@ -1,6 +1,6 @@
 //! `POST /v1/x-global/security/tele-marketing/otp/generate`.
 
-use super::{parse_sid, session_key, Telemarketing, CALLER_PART_LEN, CODE_LEN, SID_RULE};
+use super::{parse_sid, session_key, Telemarketing, CALLER_PART_LEN, CODE_LEN};
 use crate::app::App;
 use crate::dialects::header_contract::{admit, finish, Caller};
 use crate::dialects::problem::Problem;
@@ -74,17 +74,17 @@ fn parse(req: &Request, caller: &Caller) -> Result<Generate, Problem> {
         return Err(Problem::invalid(f.errors));
     };
     let delivered = usize::from(CODE_LEN - CALLER_PART_LEN);
-    let mut text = format!("{} {CODE_PLACEHOLDER}", prefix.trim());
-    let mut length = prefix.trim().chars().count() + 1 + delivered;
+    let prefix = prefix.trim();
+    let mut text = format!("{prefix} {CODE_PLACEHOLDER}");
+    let without_suffix = prefix.chars().count() + 1 + delivered;
+    let mut length = without_suffix;
     if let Some(s) = &suffix {
         text = format!("{text} {}", s.trim());
         length += 1 + s.trim().chars().count();
     }
     if length > MAX_SMS_CHARS {
-        let field = match &suffix {
-            Some(_) if prefix.trim().chars().count() + 1 + delivered <= MAX_SMS_CHARS => {
-                "messageSuffix"
-            }
+        let field = match suffix {
+            Some(_) if without_suffix <= MAX_SMS_CHARS => "messageSuffix",
             _ => "messagePrefix",
         };
         let message = format!("the SMS would be {length} characters (prefix, {delivered}-character code, suffix); at most {MAX_SMS_CHARS}");
@@ -117,10 +117,7 @@ async fn generate(app: &App, req: &Request, language: &str) -> Result<Response<B
     // With a `sid`, a resend of that session; without, a new one.
     let (sid, resend) = match header_str(req, "sid") {
         None => (uuid::Uuid::new_v4().hyphenated().to_string(), false),
-        Some(raw) => (
-            parse_sid(raw).ok_or_else(|| FieldError::invalid(Location::Header, "sid", SID_RULE))?,
-            true,
-        ),
+        Some(raw) => (parse_sid(raw)?, true),
     };
     let body = parse(req, &caller)?;
     let key = session_key(&caller.client, &sid);

@@ -8,6 +8,7 @@ use super::header_contract::{envelope, Entry};
 use super::problem::{Ctx, Dialect, Problem, Reason, Rejection};
 use crate::domain::i18n::Text;
 use crate::domain::{Family, ResendRefusal, SessionKey};
+use crate::http::fields::{FieldError, Location};
 use lambda_http::http::StatusCode;
 use serde_json::Value;
 
@@ -95,12 +96,12 @@ pub fn session_key(client: &str, sid: &str) -> SessionKey {
     SessionKey::new(Family::Telemarketing, client, &[sid])
 }
 
-/// A `sid` as this family issues it: a canonical UUID.
-fn parse_sid(raw: &str) -> Option<String> {
+/// A `sid` header as this family issues it (a canonical UUID), or the fault naming it.
+fn parse_sid(raw: &str) -> Result<String, FieldError> {
     uuid::Uuid::parse_str(raw.trim())
-        .ok()
         .map(|u| u.hyphenated().to_string())
+        .map_err(|_| FieldError::invalid(Location::Header, "sid", SID_RULE))
 }
 
 /// The `sid` header's rule, as error responses state it.
-const SID_RULE: &str = "must be the sid returned by generate";
+pub(super) const SID_RULE: &str = "must be the sid returned by generate";

@@ -18,8 +18,8 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 
 async fn validate(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let caller = admit(&app.config.access, req)?;
-    let sid = required_header(req, "sid", |v| parse_sid(v).is_some(), SID_RULE)?;
-    let sid = parse_sid(sid).unwrap_or_default();
+    let sid = required_header(req, "sid", |_| true, SID_RULE)?;
+    let sid = parse_sid(sid)?;
     let mut f = Fields::new(http::json_object(req, false)?);
     let customer_id = f.str("customerId");
     let token = f.str("oneTimePasswordToken");
