@@ -15,6 +15,9 @@ pub struct App {
     /// The RAO family's private key.
     pub decryptor: Arc<dyn Decryptor>,
     pub clock: Arc<dyn Clock>,
+    /// Whether a verification gives its send back to the velocity counters itself: where no
+    /// stream of the store does it off the request path (the memory store).
+    pub give_back_on_verify: bool,
 }
 
 /// The ports an endpoint uses beyond the sessions table: its function links, configures and
@@ -70,6 +73,7 @@ impl App {
             sender: outbox,
             decryptor: Arc::new(RsaOaep::development()),
             clock: Arc::new(SystemClock),
+            give_back_on_verify: true,
         }
     }
 }

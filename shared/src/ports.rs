@@ -29,14 +29,29 @@ pub trait SessionStore: Send + Sync {
     /// Applies `transition` atomically if its condition holds.
     async fn apply(&self, key: &SessionKey, transition: &Transition)
         -> Result<Applied, StoreError>;
-    /// Takes one send from the counter `key` if it is below `limit`; `Ok(false)` when spent.
-    /// The counter may be deleted after `purge_at`.
-    async fn take_budget(
-        &self,
-        key: &str,
-        limit: u32,
-        purge_at: Timestamp,
-    ) -> Result<bool, StoreError>;
+    /// Counts one send on `counter` if its conditions hold; `Ok(false)` when spent.
+    async fn take(&self, counter: &Counter) -> Result<bool, StoreError>;
+    /// Counts one wrong code on counter `key` while its wrong codes are below `limit`;
+    /// `Ok(false)` when spent. The counter may be deleted after `purge_at`.
+    async fn take_guess(&self, key: &str, limit: u32, purge_at: Timestamp)
+        -> Result<bool, StoreError>;
+    /// A counted send was verified: one send fewer and one verified more on counter `key`,
+    /// if it still exists with a send to give back.
+    async fn give_back(&self, key: &str) -> Result<(), StoreError>;
+}
+
+/// A counter of sends over one window, stored beside the sessions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Counter {
+    pub key: String,
+    /// A send is counted while the counter's sends are below this…
+    pub limit: u32,
+    /// …or below the window's verified sends (a limit that grows with genuine traffic).
+    pub relative: bool,
+    /// …and while the counter's wrong codes are below this (a destination's counter).
+    pub guess_limit: Option<u32>,
+    /// The counter may be deleted after this.
+    pub purge_at: Timestamp,
 }
 
 /// A contact of the contact-verification family.

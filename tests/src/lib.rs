@@ -154,6 +154,7 @@ impl Harness {
             sender: sender.unwrap_or_else(|| outbox.clone()),
             decryptor: Arc::new(otp_core::adapters::rsa_oaep::RsaOaep::development()),
             clock: clock.clone(),
+            give_back_on_verify: true,
         };
         Harness {
             app,

@@ -113,7 +113,7 @@ fn lower_layers_import_nothing_above_them() {
         ("config", &["domain"]),
         ("http", &["domain"]),
         ("adapters", &["domain", "ports"]),
-        ("service", &["app", "domain", "ports"]),
+        ("service", &["app", "config", "domain", "ports"]),
         ("runtime", &["http"]),
     ];
     for (module, may) in allowed {

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use aws_sdk_dynamodb::Client;
@@ -10,7 +11,7 @@ use otp_core::domain::{
     Alphabet, Channel, CodeHash, Destination, Policy, Session, SessionKey, State, Template,
     Transition,
 };
-use otp_core::ports::{Applied, Contact, ContactDirectory, SessionStore, StoreError};
+use otp_core::ports::{Applied, Contact, ContactDirectory, Counter, SessionStore, StoreError};
 use std::collections::HashMap;
 
 type Item = HashMap<String, AttributeValue>;
@@ -118,24 +119,75 @@ impl SessionStore for DynamoSessions {
             Err(e) => Err(unavailable(e)),
         }
     }
-    /// `SET sends = if_not_exists(sends, 0) + 1` while below the limit: one `UpdateItem`.
-    async fn take_budget(&self, key: &str, limit: u32, purge_at: i64) -> Result<bool, StoreError> {
-        let result = self
+    /// `SET sends = if_not_exists(sends, 0) + 1` while its conditions hold: one `UpdateItem`.
+    async fn take(&self, c: &Counter) -> Result<bool, StoreError> {
+        let mut below = "(attribute_not_exists(#n) OR #n < :limit".to_string();
+        if c.relative {
+            below.push_str(" OR #n < #v");
+        }
+        below.push(')');
+        let mut request = self
+            .counter(&c.key, "SET #n = if_not_exists(#n, :zero) + :one, #purge = :purge")
+            .expression_attribute_names("#n", SENDS)
+            .expression_attribute_values(":limit", number(c.limit))
+            .expression_attribute_values(":purge", number(c.purge_at));
+        if c.relative {
+            request = request.expression_attribute_names("#v", VERIFIED);
+        }
+        if let Some(g) = c.guess_limit {
+            below.push_str(" AND (attribute_not_exists(#g) OR #g < :glimit)");
+            request = request
+                .expression_attribute_names("#g", GUESSES)
+                .expression_attribute_values(":glimit", number(g));
+        }
+        written(request.condition_expression(below).send().await)
+    }
+
+    async fn take_guess(&self, key: &str, limit: u32, purge_at: i64) -> Result<bool, StoreError> {
+        let request = self
+            .counter(key, "SET #g = if_not_exists(#g, :zero) + :one, #purge = :purge")
+            .condition_expression("attribute_not_exists(#g) OR #g < :limit")
+            .expression_attribute_names("#g", GUESSES)
+            .expression_attribute_values(":limit", number(limit))
+            .expression_attribute_values(":purge", number(purge_at));
+        written(request.send().await)
+    }
+
+    async fn give_back(&self, key: &str) -> Result<(), StoreError> {
+        let request = self
+            .counter(key, "SET #n = #n - :one, #v = if_not_exists(#v, :zero) + :one")
+            .condition_expression("#n > :zero")
+            .expression_attribute_names("#n", SENDS)
+            .expression_attribute_names("#v", VERIFIED);
+        // A counter already purged, or with nothing left to give back, stays as it is.
+        written(request.send().await).map(|_| ())
+    }
+}
+
+/// Attributes of a counter item.
+const SENDS: &str = "sends";
+const VERIFIED: &str = "verified";
+const GUESSES: &str = "guesses";
+
+fn number(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+impl DynamoSessions {
+    /// An `UpdateItem` of counter `key` with `set`; `:zero`, `:one` and `#purge` defined.
+    fn counter(&self, key: &str, set: &str) -> UpdateItemFluentBuilder {
+        let mut request = self
             .client
             .update_item()
             .table_name(&self.table)
             .key(KEY, AttributeValue::S(key.to_string()))
-            .update_expression("SET #n = if_not_exists(#n, :zero) + :one, #purge = :purge")
-            .condition_expression("attribute_not_exists(#n) OR #n < :limit")
-            .expression_attribute_names("#n", "sends")
-            .expression_attribute_names("#purge", TTL)
-            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .expression_attribute_values(":limit", AttributeValue::N(limit.to_string()))
-            .expression_attribute_values(":purge", AttributeValue::N(purge_at.to_string()))
-            .send()
-            .await;
-        written(result)
+            .update_expression(set)
+            .expression_attribute_values(":zero", number(0))
+            .expression_attribute_values(":one", number(1));
+        if set.contains("#purge") {
+            request = request.expression_attribute_names("#purge", TTL);
+        }
+        request
     }
 }
 
@@ -225,6 +277,10 @@ impl Update {
                     format!("{open} AND #expires_at > :now"),
                 )
             }
+            Transition::Lock => (
+                "SET #attempts = #max_attempts".to_string(),
+                open.to_string(),
+            ),
             Transition::MarkUndeliverable { code_hash } => {
                 values.insert(":h".into(), s(&code_hash.to_hex()));
                 values.insert(":undeliverable".into(), s(State::Undeliverable.as_str()));

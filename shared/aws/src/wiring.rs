@@ -141,6 +141,8 @@ fn assemble(
         }),
         decryptor: Arc::new(NoDecryptor),
         clock: Arc::new(SystemClock),
+        // The sessions table's stream gives verified sends back (function session-events).
+        give_back_on_verify: false,
     })
 }
 

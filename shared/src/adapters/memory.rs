@@ -1,7 +1,9 @@
 //! In-memory store, contact directory and settable clock: for the local server and tests.
 
 use crate::domain::{Session, SessionKey, Timestamp, Transition};
-use crate::ports::{Applied, Clock, Contact, ContactDirectory, SessionStore, StoreError};
+use crate::ports::{
+    Applied, Clock, Contact, ContactDirectory, Counter, SessionStore, StoreError,
+};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -11,7 +13,15 @@ use std::sync::Mutex;
 #[derive(Default)]
 pub struct MemoryStore {
     sessions: Mutex<HashMap<String, Session>>,
-    budgets: Mutex<HashMap<String, u32>>,
+    counters: Mutex<HashMap<String, Tally>>,
+}
+
+/// One counter's values (the DynamoDB item's `sends`, `verified`, `guesses`).
+#[derive(Default)]
+struct Tally {
+    sends: u32,
+    verified: u32,
+    guesses: u32,
 }
 
 impl MemoryStore {
@@ -26,6 +36,12 @@ impl MemoryStore {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
         self.sessions
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn counters(&self) -> std::sync::MutexGuard<'_, HashMap<String, Tally>> {
+        self.counters
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -61,22 +77,33 @@ impl SessionStore for MemoryStore {
         }
     }
 
-    async fn take_budget(
-        &self,
-        key: &str,
-        limit: u32,
-        _purge_at: Timestamp,
-    ) -> Result<bool, StoreError> {
-        let mut budgets = self
-            .budgets
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let used = budgets.entry(key.to_string()).or_insert(0);
-        if *used >= limit {
+    async fn take(&self, c: &Counter) -> Result<bool, StoreError> {
+        let mut counters = self.counters();
+        let t = counters.entry(c.key.clone()).or_default();
+        let below = t.sends < c.limit || (c.relative && t.sends < t.verified);
+        if !below || c.guess_limit.is_some_and(|g| t.guesses >= g) {
             return Ok(false);
         }
-        *used += 1;
+        t.sends += 1;
         Ok(true)
+    }
+
+    async fn take_guess(&self, key: &str, limit: u32, _: Timestamp) -> Result<bool, StoreError> {
+        let mut counters = self.counters();
+        let t = counters.entry(key.to_string()).or_default();
+        if t.guesses >= limit {
+            return Ok(false);
+        }
+        t.guesses += 1;
+        Ok(true)
+    }
+
+    async fn give_back(&self, key: &str) -> Result<(), StoreError> {
+        if let Some(t) = self.counters().get_mut(key).filter(|t| t.sends > 0) {
+            t.sends -= 1;
+            t.verified += 1;
+        }
+        Ok(())
     }
 }
 

@@ -1,8 +1,10 @@
 //! Configuration from the environment; every error names its variable.
 
 pub mod access;
+pub mod fraud;
 
 pub use access::Access;
+pub use fraud::{CountryRules, Fraud, FraudMode};
 
 use crate::domain::{Alphabet, Pepper, Policy, SendBudget};
 use sha2::{Digest, Sha256};
@@ -99,6 +101,8 @@ pub struct Config {
     pub destination_budget: SendBudget,
     /// Sends allowed per API client per window.
     pub client_budget: SendBudget,
+    /// The fraud shield: country rules, pumping limits, cross-session guessing.
+    pub fraud: Fraud,
     /// Verify API defaults for requests that leave `expiry`, `retry_delay`, `retry_count` out.
     pub verify_defaults: VerifyDefaults,
     pub sms_sender_id: Option<String>,
@@ -175,7 +179,50 @@ impl Config {
             });
         }
         let window_secs = number("OTP_RATE_WINDOW_SECONDS", 3_600, 60..=86_400)?;
+        let invalid = |var: &'static str| move |reason| ConfigError::Invalid { var, reason };
+        let countries = CountryRules {
+            allowed: get("OTP_SMS_ALLOWED_COUNTRIES")
+                .map(|v| fraud::parse_countries(&v))
+                .transpose()
+                .map_err(invalid("OTP_SMS_ALLOWED_COUNTRIES"))?,
+            blocked: get("OTP_SMS_BLOCKED_COUNTRIES")
+                .map(|v| fraud::parse_countries(&v))
+                .transpose()
+                .map_err(invalid("OTP_SMS_BLOCKED_COUNTRIES"))?
+                .unwrap_or_default(),
+        };
+        let fraud_window = number("OTP_FRAUD_WINDOW_SECONDS", 3_600, 60..=86_400)?;
+        let fraud = Fraud {
+            mode: get("OTP_FRAUD_MODE")
+                .map(|v| fraud::parse_mode(&v))
+                .transpose()
+                .map_err(invalid("OTP_FRAUD_MODE"))?
+                .unwrap_or(FraudMode::Enforce),
+            client_countries: get("OTP_SMS_COUNTRIES_BY_CLIENT")
+                .map(|v| fraud::parse_client_countries(&v, &countries))
+                .transpose()
+                .map_err(invalid("OTP_SMS_COUNTRIES_BY_CLIENT"))?
+                .unwrap_or_default(),
+            countries,
+            prefix_digits: number("OTP_PREFIX_DIGITS", 6, 3..=12)? as usize,
+            prefix: SendBudget {
+                limit: number("OTP_PREFIX_UNVERIFIED_PER_WINDOW", 20, 1..=1_000_000)?,
+                window_secs: fraud_window,
+            },
+            country: SendBudget {
+                limit: number("OTP_COUNTRY_UNVERIFIED_PER_WINDOW", 300, 1..=10_000_000)?,
+                window_secs: fraud_window,
+            },
+            sms_per_minute: number("OTP_SMS_PER_MINUTE", 600, 1..=1_000_000)?,
+            safe_list: get("OTP_SMS_SAFE_LIST")
+                .map(|v| fraud::parse_safe_list(&v))
+                .transpose()
+                .map_err(invalid("OTP_SMS_SAFE_LIST"))?
+                .unwrap_or_default(),
+            guesses: number("OTP_DESTINATION_GUESSES_PER_WINDOW", 20, 1..=10_000)?,
+        };
         Ok(Config {
+            fraud,
             verify_defaults: VerifyDefaults {
                 expiry_secs: number("OTP_VERIFY_EXPIRY_SECONDS", 600, 30..=86_400)?,
                 retry_delay_secs: number("OTP_VERIFY_RETRY_DELAY_SECONDS", 60, 0..=3_600)?,

@@ -44,6 +44,8 @@ pub enum Reason {
     CodeRejected(Rejection),
     ResendRefused(ResendRefusal),
     RateLimited(LimitScope),
+    /// The fraud shield's country rules refuse the destination.
+    CountryRefused,
     DeliveryFailed,
     /// The store or the random source failed: opaque to callers, logged with its cause.
     Unavailable,
@@ -86,7 +88,7 @@ impl Problem {
             | Reason::UnknownTemplate
             | Reason::CodeRejected(_) => StatusCode::BAD_REQUEST,
             Reason::Unauthorized => StatusCode::UNAUTHORIZED,
-            Reason::Forbidden => StatusCode::FORBIDDEN,
+            Reason::Forbidden | Reason::CountryRefused => StatusCode::FORBIDDEN,
             Reason::NotFound(_) => StatusCode::NOT_FOUND,
             Reason::ResendRefused(ResendRefusal::TooSoon { .. } | ResendRefusal::TooManySends)
             | Reason::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -122,6 +124,8 @@ impl From<ServiceError> for Problem {
                 retry_after: Some(retry_after_secs),
                 ..Problem::new(Reason::RateLimited(scope))
             },
+            // Logged where it happened (service::shield), with the masked destination.
+            ServiceError::CountryRefused { .. } => Problem::new(Reason::CountryRefused),
             // Logged where it happened (service::deliver), with the masked destination.
             ServiceError::Delivery(_) => Problem::new(Reason::DeliveryFailed),
             ServiceError::Store(_) | ServiceError::Randomness(_) => Problem {

@@ -105,6 +105,7 @@ pub enum Text {
     Expired,
     DeliveryFailed,
     RateLimited,
+    CountryRefused,
     Unavailable,
 }
 
@@ -144,6 +145,8 @@ impl Text {
             (Text::DeliveryFailed, true) => "No se pudo entregar el código",
             (Text::RateLimited, false) => "Too many codes requested; try again later",
             (Text::RateLimited, true) => "Se solicitaron demasiados códigos; inténtalo más tarde",
+            (Text::CountryRefused, false) => "Codes cannot be sent by SMS to this country",
+            (Text::CountryRefused, true) => "No se pueden enviar códigos por SMS a este país",
             (Text::Unavailable, false) => "The service is temporarily unavailable",
             (Text::Unavailable, true) => "El servicio no está disponible temporalmente",
         }

@@ -1,4 +1,5 @@
-//! Abuse limits: send budgets over fixed windows, per destination and per client.
+//! Abuse limits: send budgets over fixed windows, per destination and per client, and the
+//! fraud shield's counters (per number prefix, per country, per deployment).
 
 use super::session::Timestamp;
 
@@ -14,6 +15,25 @@ pub struct SendBudget {
 pub enum LimitScope {
     Destination,
     Client,
+    /// Unverified SMS to one number prefix (SMS pumping).
+    Prefix,
+    /// Unverified SMS to one country.
+    Country,
+    /// SMS per minute for the whole deployment.
+    Deployment,
+}
+
+impl LimitScope {
+    /// The name logs and documentation use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitScope::Destination => "destination",
+            LimitScope::Client => "client",
+            LimitScope::Prefix => "prefix",
+            LimitScope::Country => "country",
+            LimitScope::Deployment => "deployment",
+        }
+    }
 }
 
 /// The counter of one window: its store key and when it resets.

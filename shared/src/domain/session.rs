@@ -188,6 +188,8 @@ pub enum Transition {
     CountFailure { now: Timestamp },
     /// Delivery of this code failed: it must never verify.
     MarkUndeliverable { code_hash: CodeHash },
+    /// The destination's guesses across sessions are spent: no attempt left.
+    Lock,
 }
 
 impl Transition {
@@ -207,6 +209,7 @@ impl Transition {
                 open && s.expires_at > *now && s.code_hash.matches(code_hash)
             }
             Transition::CountFailure { now } => open && s.expires_at > *now,
+            Transition::Lock => open,
             Transition::MarkUndeliverable { code_hash } => {
                 s.state == State::Pending && s.code_hash.matches(code_hash)
             }
@@ -234,6 +237,7 @@ impl Transition {
                 s.verified_at = Some(*now);
             }
             Transition::CountFailure { .. } => s.attempts += 1,
+            Transition::Lock => s.attempts = s.policy.max_attempts,
             Transition::MarkUndeliverable { .. } => s.state = State::Undeliverable,
         }
     }

@@ -81,6 +81,10 @@ fn sub_code(problem: &Problem) -> (String, Text) {
             ("DestinationRateLimited", Text::RateLimited)
         }
         Reason::RateLimited(LimitScope::Client) => ("ClientRateLimited", Text::RateLimited),
+        Reason::RateLimited(LimitScope::Prefix) => ("PrefixRateLimited", Text::RateLimited),
+        Reason::RateLimited(LimitScope::Country) => ("CountryRateLimited", Text::RateLimited),
+        Reason::RateLimited(LimitScope::Deployment) => ("SmsCeilingReached", Text::RateLimited),
+        Reason::CountryRefused => ("DestinationCountryNotAllowed", Text::CountryRefused),
         Reason::DeliveryFailed => ("DeliveryFailed", Text::DeliveryFailed),
         Reason::Unavailable => ("NA", Text::Unavailable),
     };

@@ -51,6 +51,14 @@ fn entry(problem: &Problem, language: &str) -> Entry {
             "Authorization credentials are missing or invalid",
         )
         .at("client_id/Authorization"),
+        Reason::CountryRefused => Entry::new(
+            StatusCode::FORBIDDEN,
+            "invalid",
+            "destinationNotAllowed",
+            "The phone number's country is not allowed",
+        )
+        .at("encryptedPhoneNumber")
+        .info(text(Text::CountryRefused)),
         Reason::NotFound(_) => Entry::new(
             StatusCode::NOT_FOUND,
             "error",

@@ -49,6 +49,14 @@ fn entry(problem: &Problem, language: &str) -> Entry {
             "Unauthorized access to this resource",
         )
         .at("client_id/Authorization"),
+        Reason::CountryRefused => Entry::new(
+            StatusCode::FORBIDDEN,
+            "invalid",
+            "destinationNotAllowed",
+            "The phone number's country is not allowed",
+        )
+        .at("phoneNumber")
+        .info(text(Text::CountryRefused)),
         Reason::NotFound(_) => bad_request().at("sid").info(text(Text::SessionNotFound)),
         Reason::ResendRefused(refusal) => {
             let why = match refusal {

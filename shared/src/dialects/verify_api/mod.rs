@@ -84,6 +84,21 @@ fn entry(problem: &Problem) -> (Option<StatusCode>, &'static str, String) {
             "TOO_MANY_REQUESTS",
             "Too many OTP requests for this account; retry later",
         ),
+        Reason::RateLimited(LimitScope::Prefix | LimitScope::Country) => (
+            None,
+            "TOO_MANY_REQUESTS",
+            "Too many unverified OTP requests to this number range; retry later",
+        ),
+        Reason::RateLimited(LimitScope::Deployment) => (
+            None,
+            "TOO_MANY_REQUESTS",
+            "The service's SMS rate limit is reached; retry later",
+        ),
+        Reason::CountryRefused => (
+            None,
+            "COUNTRY_NOT_ALLOWED",
+            "OTP by SMS to the recipient's country is not allowed",
+        ),
         Reason::DeliveryFailed => (
             None,
             "DELIVERY_FAILED",

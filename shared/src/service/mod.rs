@@ -1,4 +1,5 @@
-//! Use cases: send, resend, check, verify, status. All policy lives here, over the ports.
+//! Use cases: send, resend, check, verify, status. All policy lives here, over the ports;
+//! the fraud shield's part in `shield`.
 
 use crate::app::App;
 use crate::domain::code::RandomnessError;
@@ -9,12 +10,16 @@ use crate::domain::{
 use crate::ports::{Applied, DeliveryError, Message, StoreError};
 use std::collections::BTreeMap;
 
+mod shield;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error("no such session")]
     NotFound,
     #[error("resend refused: {0:?}")]
     ResendRefused(ResendRefusal),
+    #[error("SMS to country {country} refused")]
+    CountryRefused { country: String },
     #[error("send budget of the {scope:?} spent")]
     RateLimited {
         scope: LimitScope,
@@ -135,8 +140,7 @@ impl App {
     /// (existing session: plus a resend's `GetItem` and `UpdateItem`).
     pub async fn send(&self, new: NewSession) -> Result<Issued, ServiceError> {
         let now = self.clock.now();
-        self.spend_budgets(&new.client, &new.destination, now)
-            .await?;
+        let charged = self.admit(&new.client, &new.destination, now).await?;
         let code = Code::generate(new.policy.code_length.into(), new.policy.alphabet)?;
         let (binding, recorded) = match &new.binding {
             Binding::None => (None, None),
@@ -156,6 +160,9 @@ impl App {
         }
         if let Some(b) = recorded {
             extra.insert(BINDING.into(), b);
+        }
+        if !charged.is_empty() {
+            extra.insert(shield::CHARGED.into(), charged.join(" "));
         }
         let session = Session {
             language: new.language,
@@ -187,49 +194,6 @@ impl App {
             false,
         )
         .await
-    }
-
-    /// Charges one send to the destination's and the client's budgets (one `UpdateItem` each).
-    async fn spend_budgets(
-        &self,
-        client: &str,
-        destination: &Destination,
-        now: i64,
-    ) -> Result<(), ServiceError> {
-        // Counter keys hold a keyed hash of the destination, never the number or address.
-        let destination_id = &self
-            .config
-            .pepper
-            .digest("budget", destination.as_str())
-            .to_hex()[..32];
-        let budgets = [
-            (
-                LimitScope::Destination,
-                self.config.destination_budget,
-                format!("d#{destination_id}"),
-            ),
-            (
-                LimitScope::Client,
-                self.config.client_budget,
-                format!("c#{client}"),
-            ),
-        ];
-        for (scope, budget, id) in budgets {
-            let window = budget.window(&id, now);
-            let purge_at = window.resets_at + i64::from(budget.window_secs);
-            if !self
-                .sessions
-                .take_budget(&window.key, budget.limit, purge_at)
-                .await?
-            {
-                let retry_after_secs = u32::try_from(window.resets_at - now).unwrap_or(u32::MAX);
-                return Err(ServiceError::RateLimited {
-                    scope,
-                    retry_after_secs,
-                });
-            }
-        }
-        Ok(())
     }
 
     /// A fresh code on an existing session; the previous code dies.
@@ -269,7 +233,8 @@ impl App {
             other => other.map(str::to_string),
         };
         if charge {
-            self.spend_budgets(r.client, &destination, now).await?;
+            // A resend's velocity charge is never given back: each SMS sent costs money.
+            self.admit(r.client, &destination, now).await?;
         }
         let code = Code::generate(current.policy.code_length.into(), current.policy.alphabet)?;
         let transition = Transition::Reissue {
@@ -355,7 +320,7 @@ impl App {
             None if session.code_hash.matches(&hash) => Ok(Outcome::Valid {
                 attempts_left: session.attempts_left(),
             }),
-            None => self.count_failure(key, &hash, now).await,
+            None => self.count_failure(&session, &hash, now).await,
         }
     }
 
@@ -381,23 +346,40 @@ impl App {
             )
             .await?
         {
-            Applied::Yes(s) => Ok(Outcome::Valid {
-                attempts_left: s.attempts_left(),
-            }),
+            Applied::Yes(s) => {
+                if self.give_back_on_verify {
+                    if let Err(error) = self.give_back(&s).await {
+                        tracing::warn!(%error, "could not give the verified send back");
+                    }
+                }
+                Ok(Outcome::Valid {
+                    attempts_left: s.attempts_left(),
+                })
+            }
             Applied::No(None) => Err(ServiceError::NotFound),
             Applied::No(Some(old)) => match judge(&old, &hash, now) {
                 Some(outcome) => Ok(outcome),
-                None => self.count_failure(key, &hash, now).await,
+                None => self.count_failure(&old, &hash, now).await,
             },
         }
     }
 
+    /// A wrong code: one of the destination's guesses across sessions, and one of the
+    /// session's attempts; with the destination's guesses spent, the session locks.
     async fn count_failure(
         &self,
-        key: &SessionKey,
+        session: &Session,
         hash: &CodeHash,
         now: i64,
     ) -> Result<Outcome, ServiceError> {
+        let key = &session.key;
+        if !self.take_guess(&session.destination, now).await? {
+            return match self.sessions.apply(key, &Transition::Lock).await? {
+                Applied::No(None) => Err(ServiceError::NotFound),
+                Applied::No(Some(s)) => Ok(judge(&s, hash, now).unwrap_or(Outcome::AttemptsExceeded)),
+                Applied::Yes(_) => Ok(Outcome::AttemptsExceeded),
+            };
+        }
         match self
             .sessions
             .apply(key, &Transition::CountFailure { now })

@@ -1,0 +1,175 @@
+//! The fraud shield on the send and guess paths, for every family: country rules, send
+//! budgets, SMS-pumping velocity, guesses across sessions; and the give-back of a verified
+//! send. In `record` mode a fraud rule logs what it would refuse and refuses nothing.
+
+use super::ServiceError;
+use crate::app::App;
+use crate::config::fraud::NON_GEOGRAPHIC;
+use crate::domain::{Destination, LimitScope, SendBudget, Session, Timestamp};
+use crate::ports::{Counter, StoreError};
+
+/// `extra` entry listing the velocity counters a session's first send was charged to.
+pub(super) const CHARGED: &str = "charged";
+
+/// A counter a send is charged to.
+struct Charge {
+    scope: LimitScope,
+    counter: Counter,
+    resets_at: Timestamp,
+    /// A fraud rule (which `record` mode only logs), not a budget (always enforced).
+    rule: bool,
+}
+
+impl App {
+    /// Admits one send to `destination` for `client`, in order: the country rules (nothing
+    /// written when they refuse), the destination's and the client's budgets, then, for SMS
+    /// off the safe list, the prefix, country and deployment counters. One `UpdateItem` per
+    /// counter. Returns the velocity counters charged, for the give-back.
+    pub(super) async fn admit(
+        &self,
+        client: &str,
+        destination: &Destination,
+        now: Timestamp,
+    ) -> Result<Vec<String>, ServiceError> {
+        let fraud = &self.config.fraud;
+        let country = match destination {
+            Destination::Phone(p) => Some(p.country().unwrap_or_else(|| NON_GEOGRAPHIC.into())),
+            Destination::Email(_) => None,
+        };
+        if let Some(c) = &country {
+            if !fraud.countries_of(client).allows(c) {
+                self.flag("country", destination, c);
+                if fraud.enforced() {
+                    return Err(ServiceError::CountryRefused { country: c.clone() });
+                }
+            }
+        }
+        let mut destination_charge = charge(
+            LimitScope::Destination,
+            &self.config.destination_budget,
+            &self.destination_id(destination),
+            now,
+        );
+        destination_charge.counter.guess_limit = fraud.enforced().then_some(fraud.guesses);
+        let mut charges = vec![
+            destination_charge,
+            charge(LimitScope::Client, &self.config.client_budget, &format!("c#{client}"), now),
+        ];
+        if let (Some(c), Destination::Phone(p)) = (&country, destination) {
+            if !fraud.safe(p.as_str()) {
+                let digits = &p.as_str()[1..];
+                let prefix = &digits[..digits.len().min(fraud.prefix_digits)];
+                let per_minute = SendBudget {
+                    limit: fraud.sms_per_minute,
+                    window_secs: 60,
+                };
+                let mut velocity = [
+                    charge(LimitScope::Prefix, &fraud.prefix, &format!("p#+{prefix}"), now),
+                    charge(LimitScope::Country, &fraud.country, &format!("k#{c}"), now),
+                    charge(LimitScope::Deployment, &per_minute, "g#sms", now),
+                ];
+                for (i, c) in velocity.iter_mut().enumerate() {
+                    c.rule = true;
+                    // Unverified sends per prefix and country may also reach the window's
+                    // verified ones: the limit grows with genuine traffic.
+                    c.counter.relative = i < 2;
+                }
+                charges.extend(velocity);
+            }
+        }
+        let mut charged = Vec::new();
+        for c in charges {
+            if self.sessions.take(&c.counter).await? {
+                if c.counter.relative {
+                    charged.push(c.counter.key);
+                }
+                continue;
+            }
+            if c.rule {
+                self.flag(c.scope.as_str(), destination, country.as_deref().unwrap_or("-"));
+            }
+            if !c.rule || fraud.enforced() {
+                return Err(ServiceError::RateLimited {
+                    scope: c.scope,
+                    retry_after_secs: u32::try_from(c.resets_at - now)
+                        .unwrap_or(u32::MAX)
+                        .max(1),
+                });
+            }
+        }
+        Ok(charged)
+    }
+
+    /// Counts a wrong code against `destination`'s guesses across sessions; `false` when they
+    /// are spent and the shield enforces (the caller then locks the session).
+    pub(super) async fn take_guess(
+        &self,
+        destination: &Destination,
+        now: Timestamp,
+    ) -> Result<bool, ServiceError> {
+        let fraud = &self.config.fraud;
+        let window = self
+            .config
+            .destination_budget
+            .window(&self.destination_id(destination), now);
+        let purge_at = window.resets_at + i64::from(self.config.destination_budget.window_secs);
+        if self
+            .sessions
+            .take_guess(&window.key, fraud.guesses, purge_at)
+            .await?
+        {
+            return Ok(true);
+        }
+        let country = match destination {
+            Destination::Phone(p) => p.country().unwrap_or_else(|| NON_GEOGRAPHIC.into()),
+            Destination::Email(_) => "-".into(),
+        };
+        self.flag("guesses", destination, &country);
+        Ok(!fraud.enforced())
+    }
+
+    /// Gives a verified session's first send back to the velocity counters it was charged
+    /// to: sends that end verified are not the pumping signal. One `UpdateItem` per counter.
+    /// Run off the request path (the sessions table's stream) in AWS.
+    pub async fn give_back(&self, session: &Session) -> Result<(), StoreError> {
+        let Some(keys) = session.extra.get(CHARGED) else {
+            return Ok(());
+        };
+        for key in keys.split(' ').filter(|k| k.starts_with("rl#")) {
+            self.sessions.give_back(key).await?;
+        }
+        Ok(())
+    }
+
+    /// The destination's counter id: a keyed hash, never the number or address.
+    fn destination_id(&self, destination: &Destination) -> String {
+        let digest = self.config.pepper.digest("budget", destination.as_str());
+        format!("d#{}", &digest.to_hex()[..32])
+    }
+
+    /// Logs a fraud rule's refusal (or, in `record` mode, the refusal it would make).
+    fn flag(&self, rule: &str, destination: &Destination, country: &str) {
+        let mode = match self.config.fraud.enforced() {
+            true => "enforce",
+            false => "record",
+        };
+        tracing::warn!(rule, mode, to = %destination.masked(), country, "fraud rule refused");
+    }
+}
+
+/// `budget`'s counter for `id` in the window of `now`, as a budget (not a fraud rule).
+fn charge(scope: LimitScope, budget: &SendBudget, id: &str, now: Timestamp) -> Charge {
+    let window = budget.window(id, now);
+    Charge {
+        scope,
+        counter: Counter {
+            key: window.key,
+            limit: budget.limit,
+            relative: false,
+            guess_limit: None,
+            purge_at: window.resets_at + i64::from(budget.window_secs),
+        },
+        resets_at: window.resets_at,
+        rule: false,
+    }
+}
