@@ -218,6 +218,88 @@ pub async fn join_all<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T
     out
 }
 
+/// Log lines written on this thread while the guard lives.
+#[derive(Clone, Default)]
+pub struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Captured {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Captures what the service logs on this thread (a current-thread runtime: all of a test).
+pub fn capture_logs() -> (Captured, tracing::subscriber::DefaultGuard) {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    (captured, tracing::subscriber::set_default(subscriber))
+}
+
+/// One SMS send to `phone` (E.164) in each family, by client `acme`.
+pub fn sms_sends(phone: &str, contact_id: u32) -> Vec<(&'static str, Req)> {
+    let e164 = otp_core::domain::E164::parse(phone).expect("a valid number");
+    let code = e164.calling_code().expect("a calling code");
+    let national = &phone[code.len()..];
+    vec![
+        (
+            "contacts",
+            Req::post(
+                format!("/contacts/{contact_id}/verification-keys"),
+                serde_json::json!({ "channel": "Sms" }),
+            ),
+        ),
+        (
+            "verify-api",
+            Req::post(
+                "/verify/v1/otp/send-otp",
+                serde_json::json!({ "recipient": phone }),
+            ),
+        ),
+        (
+            "telemarketing",
+            Req::contract(
+                "/v1/x-global/security/tele-marketing/otp/generate",
+                serde_json::json!({ "customerId": "c-1", "phoneNumber": phone, "messagePrefix": "Code" }),
+            ),
+        ),
+        (
+            "rao",
+            Req::contract(
+                "/v1/x-global/security/rao/otp/generate",
+                serde_json::json!({ "phoneCountryCode": code, "encryptedPhoneNumber": encrypt(national) }),
+            )
+            .header("sid", "fraud-test"),
+        ),
+    ]
+}
+
+/// A refusal's code in any family's envelope (`subCode`, `detail.code` or `code`).
+pub fn error_code(res: &Reply) -> &str {
+    [
+        &res.json["subCode"],
+        &res.json["detail"]["code"],
+        &res.json["code"],
+    ]
+    .into_iter()
+    .find_map(Value::as_str)
+    .unwrap_or_default()
+}
+
 /// A code of the same length that is surely not `code` (every digit changed).
 pub fn wrong_code(code: &str) -> String {
     code.chars()

@@ -3,32 +3,11 @@
 use otp_core::adapters::outbox::NoDelivery;
 use otp_tests::{Harness, Req, TOKEN};
 use serde_json::json;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use std::sync::Arc;
 
 #[tokio::test]
 async fn logs_hold_no_secrets_and_only_masked_destinations() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = otp_tests::capture_logs();
 
     let h = Harness::new();
     let sent = h
@@ -94,7 +73,7 @@ async fn logs_hold_no_secrets_and_only_masked_destinations() {
         ))
         .await;
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(
         logs.matches("correlation_id=").count() >= 8,
         "one line per request:\n{logs}"

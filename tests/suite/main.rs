@@ -4,9 +4,11 @@
 mod architecture;
 mod docs;
 mod emulator_contacts;
+mod emulator_fraud;
 mod emulator_rao;
 mod emulator_telemarketing;
 mod emulator_verify_api;
+mod fraud_shield;
 mod handlers_contacts;
 mod handlers_rao;
 mod handlers_telemarketing;
