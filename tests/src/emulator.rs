@@ -60,11 +60,20 @@ pub const FROM: &str = "otp@example.com";
 
 impl Aws {
     pub async fn new() -> Aws {
-        Self::with_delivery_endpoint(None).await
+        Self::setup(None, |_| {}).await
+    }
+
+    /// With the test configuration changed by `tweak` (fraud limits…).
+    pub async fn with(tweak: impl FnOnce(&mut otp_core::Config)) -> Aws {
+        Self::setup(None, tweak).await
     }
 
     /// Delivery clients pointed at `delivery_url` (a dead port for outage tests).
     pub async fn with_delivery_endpoint(delivery_url: Option<&str>) -> Aws {
+        Self::setup(delivery_url, |_| {}).await
+    }
+
+    async fn setup(delivery_url: Option<&str>, tweak: impl FnOnce(&mut otp_core::Config)) -> Aws {
         let url = endpoint();
         let sdk = sdk_config(&url).await;
         let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
@@ -106,6 +115,7 @@ impl Aws {
         config.sessions_table = Some(sessions_table.clone());
         config.contacts_table = Some(contacts_table);
         config.email_from = Some(FROM.into());
+        tweak(&mut config);
         let mut app = CONTACTS_AND_DELIVERY
             .build(config.clone(), &sdk)
             .expect("wiring");
@@ -130,14 +140,29 @@ impl Aws {
         }
     }
 
-    /// Everything moto recorded as sent to `to` (SMS text or email HTML/text), oldest first.
-    pub async fn delivered_to(&self, to: &str) -> Vec<String> {
-        let data: Value = reqwest::get(format!("{}/moto-api/data.json", self.url))
+    /// Numbers of every SMS moto recorded (all tests'), one entry per message.
+    pub async fn sms_numbers(&self) -> Vec<String> {
+        let data = self.moto_data().await;
+        data["sns"]["SMS"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|sms| sms["phone_number"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    async fn moto_data(&self) -> Value {
+        reqwest::get(format!("{}/moto-api/data.json", self.url))
             .await
             .expect("moto data")
             .json()
             .await
-            .expect("moto json");
+            .expect("moto json")
+    }
+
+    /// Everything moto recorded as sent to `to` (SMS text or email HTML/text), oldest first.
+    pub async fn delivered_to(&self, to: &str) -> Vec<String> {
+        let data = self.moto_data().await;
         let mut out = Vec::new();
         for sms in data["sns"]["SMS"].as_array().into_iter().flatten() {
             if sms["phone_number"] == to {
