@@ -60,7 +60,7 @@ export PATH="$(cd "$VENV/bin" && pwd):$PATH"  # cargo-lambda comes from PyPI int
 (
   export AWS_ENDPOINT_URL="$OTP_TEST_AWS_ENDPOINT" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
     AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 \
-    OTP_PEPPER="$(python3 -c 'import secrets; print(secrets.token_hex(32))')" \
+    OTP_PEPPER_SECRET=lambda/pepper \
     OTP_API_TOKENS="local:$(printf %s local-dev-token | sha256sum | cut -d' ' -f1)" \
     OTP_ACCESS="{\"local\": {\"token_sha256\": \"$(printf %s local-dev-token | sha256sum | cut -d' ' -f1)\", \"allow\": [\"MX/GCB/*\"]}}" \
     OTP_SESSIONS_TABLE=lambda-sessions OTP_CONTACTS_TABLE=lambda-contacts OTP_EMAIL_FROM=otp@example.com \
@@ -73,7 +73,9 @@ for name, key, kind in (("lambda-sessions", "pk", "S"), ("lambda-contacts", "con
                     AttributeDefinitions=[{"AttributeName": key, "AttributeType": kind}],
                     KeySchema=[{"AttributeName": key, "KeyType": "HASH"}])
 boto3.client("ses").verify_email_identity(EmailAddress="otp@example.com")
-boto3.client("secretsmanager").create_secret(  # the RAO functions fetch it at cold start
+sm = boto3.client("secretsmanager")  # every function fetches the pepper at cold start
+sm.create_secret(Name="lambda/pepper", SecretString=__import__("secrets").token_hex(32))
+sm.create_secret(  # the RAO functions fetch it at cold start
     Name="lambda/rao-private-key", SecretString=open("shared/dev-keys/rao-private.DEVELOPMENT-ONLY.pem").read())
 PY
   runtime_port=$(free_port)

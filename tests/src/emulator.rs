@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
+    ScalarAttributeType, StreamSpecification, StreamViewType,
 };
 use otp_aws::wiring::CONTACTS_AND_DELIVERY;
 use otp_core::adapters::memory::ManualClock;
@@ -81,6 +81,19 @@ impl Aws {
         let sessions_table = format!("sessions-{id}");
         let contacts_table = format!("contacts-{id}");
         create_table(&dynamo, &sessions_table, "pk", ScalarAttributeType::S).await;
+        dynamo
+            .update_table()
+            .table_name(&sessions_table)
+            .stream_specification(
+                StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(StreamViewType::NewAndOldImages)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .expect("stream on the sessions table, as in template.yaml");
         create_table(
             &dynamo,
             &contacts_table,
@@ -208,6 +221,52 @@ impl Aws {
             .await
             .expect("get item")
             .item
+    }
+
+    /// The sessions table's stream so far, as the Lambda event `session-events` receives:
+    /// `{"Records": [...]}` (moto's DynamoDB Streams API, read over plain HTTP).
+    pub async fn stream_event(&self) -> Value {
+        let table = self
+            .dynamo
+            .describe_table()
+            .table_name(&self.sessions_table)
+            .send()
+            .await
+            .expect("describe table");
+        let arn = table.table().and_then(|t| t.latest_stream_arn()).expect("a stream");
+        let streams = |target: &'static str, body: Value| async move {
+            reqwest::Client::new()
+                .post(&self.url)
+                .header("X-Amz-Target", format!("DynamoDBStreams_20120810.{target}"))
+                .header("Content-Type", "application/x-amz-json-1.0")
+                .header(
+                    "Authorization",
+                    "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
+                )
+                .body(body.to_string())
+                .send()
+                .await
+                .expect("streams API")
+                .json::<Value>()
+                .await
+                .expect("streams JSON")
+        };
+        let described = streams("DescribeStream", serde_json::json!({ "StreamArn": arn })).await;
+        let mut records = Vec::new();
+        for shard in described["StreamDescription"]["Shards"].as_array().into_iter().flatten() {
+            let iterator = streams(
+                "GetShardIterator",
+                serde_json::json!({ "StreamArn": arn, "ShardId": shard["ShardId"], "ShardIteratorType": "TRIM_HORIZON" }),
+            )
+            .await;
+            let got = streams(
+                "GetRecords",
+                serde_json::json!({ "ShardIterator": iterator["ShardIterator"] }),
+            )
+            .await;
+            records.extend(got["Records"].as_array().cloned().unwrap_or_default());
+        }
+        serde_json::json!({ "Records": records })
     }
 
     /// Every item of the sessions table.

@@ -190,3 +190,28 @@ async fn a_blocked_or_unlisted_country_never_reaches_sns_in_any_family() {
         assert!(aws.scan().await.is_empty(), "{rules}: something was written");
     }
 }
+
+#[tokio::test]
+async fn the_table_stream_gives_a_verified_send_back_off_the_request_path() {
+    let aws = Aws::with(|c| c.fraud.prefix.limit = 2).await;
+    let numbers = premium_block(4, 3);
+    let (_, id) = send(&aws, &numbers[0]).await;
+    let code = aws.last_code(&numbers[0]).await;
+    assert_eq!(send(&aws, &numbers[1]).await.0, 200);
+    assert_eq!(send(&aws, &numbers[2]).await.0, 429, "the prefix is full");
+    let ok = call(
+        &aws.app,
+        Req::post("/verify/v1/otp/verify-otp", json!({ "otp_id": id, "otp_code": code })),
+    )
+    .await;
+    assert_eq!(ok.json["status"], "APPROVED");
+    assert_eq!(send(&aws, &numbers[2]).await.0, 429, "the verify itself gave nothing back");
+
+    let event = aws.stream_event().await;
+    let records = event["Records"].as_array().map_or(0, Vec::len);
+    let out = otp_aws::stream::handle(&aws.app, &event).await;
+    println!("stream: {records} records, result {out}");
+    assert_eq!(out, json!({ "batchItemFailures": [] }));
+    assert_eq!(send(&aws, &numbers[2]).await.0, 200, "the verified send was given back");
+    assert_eq!(aws.delivered_to(&numbers[2]).await.len(), 1);
+}

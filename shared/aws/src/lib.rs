@@ -3,11 +3,28 @@
 
 pub mod delivery;
 pub mod dynamodb;
+pub mod stream;
 pub mod wiring;
 
 pub use wiring::{StartError, Wiring};
 
 use otp_core::{App, Route};
+
+/// Runs the sessions table's stream consumer (function `session-events`).
+pub async fn serve_stream() -> Result<(), lambda_http::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let app = wiring::SESSIONS_ONLY
+        .stream_from_env()
+        .await
+        .inspect_err(|e| tracing::error!(error = %e, "configuration"))?;
+    let app: &'static App = Box::leak(Box::new(app));
+    lambda_http::lambda_runtime::run(lambda_http::service_fn(
+        move |event: lambda_http::LambdaEvent<serde_json::Value>| async move {
+            Ok::<_, std::convert::Infallible>(stream::handle(app, &event.payload).await)
+        },
+    ))
+    .await
+}
 
 /// Runs one Lambda function: telemetry, `App` once per cold start (built by `wiring`), then
 /// `route`'s handler for every invocation.

@@ -12,12 +12,16 @@ use otp_core::ports::{ContactDirectory, Decryptor, Sender, SystemClock};
 use otp_core::{App, Config, ConfigError, Ports, Route};
 use std::sync::Arc;
 
+/// Secrets Manager secret (id or ARN) whose `SecretString` is the pepper: read once per cold
+/// start, so the pepper is in no function's configuration. `OTP_PEPPER` wins (local runs).
+pub const PEPPER_SECRET: &str = "OTP_PEPPER_SECRET";
+
 /// Why a function could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error("the RAO private key could not be fetched from Secrets Manager: {0}")]
+    #[error("a secret could not be fetched from Secrets Manager: {0}")]
     Secret(String),
     #[error("function {function} is wired for {wired:?} but its route needs {needed:?}")]
     Wiring {
@@ -77,6 +81,11 @@ impl Wiring {
         (self.build)(config, sdk)
     }
 
+    /// Production start of the stream consumer: the sessions table only, any client.
+    pub async fn stream_from_env(&self) -> Result<App, StartError> {
+        self.start(None).await
+    }
+
     /// Production start for `route`: configuration from the environment, checked before any
     /// network call, then one `SdkConfig` for every client (`AWS_ENDPOINT_URL` can point it
     /// at an emulator).
@@ -88,8 +97,25 @@ impl Wiring {
                 needed: route.ports,
             });
         }
-        let config = Config::from_env()?;
-        config.require_clients(!route.family.header_contract())?;
+        self.start(Some(route)).await
+    }
+
+    async fn start(&self, route: Option<&Route>) -> Result<App, StartError> {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        // The pepper's secret is fetched below; a placeholder lets everything else be checked
+        // before any network call.
+        let pepper_secret = env("OTP_PEPPER").is_none().then(|| env(PEPPER_SECRET)).flatten();
+        let placeholder = "p".repeat(otp_core::domain::Pepper::MIN_LEN);
+        let with_pepper = |pepper: Option<String>| {
+            Config::from_lookup(|name| match name {
+                "OTP_PEPPER" if pepper.is_some() => pepper.clone(),
+                _ => env(name),
+            })
+        };
+        let mut config = with_pepper(pepper_secret.as_ref().map(|_| placeholder))?;
+        if let Some(route) = route {
+            config.require_clients(!route.family.header_contract())?;
+        }
         Config::require(&config.sessions_table, "OTP_SESSIONS_TABLE")?;
         if self.ports.contacts {
             Config::require(&config.contacts_table, "OTP_CONTACTS_TABLE")?;
@@ -98,6 +124,19 @@ impl Wiring {
             Config::require(&config.email_from, "OTP_EMAIL_FROM")?;
         }
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        if let Some(id) = &pepper_secret {
+            let started = std::time::Instant::now();
+            let pepper = fetch_secret(&aws_sdk_secretsmanager::Client::new(&sdk), id).await?;
+            let ms = started.elapsed().as_secs_f64() * 1e3;
+            tracing::info!(ms, "pepper fetched from Secrets Manager");
+            config = with_pepper(Some(pepper)).map_err(|e| match e {
+                ConfigError::Invalid { reason, .. } => ConfigError::Invalid {
+                    var: PEPPER_SECRET,
+                    reason,
+                },
+                other => other,
+            })?;
+        }
         let decryptor = match self.ports.decryptor {
             true => Some(decryptor(&config, &sdk).await?),
             false => None,

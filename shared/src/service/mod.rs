@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 
 mod shield;
 
+pub use shield::CHARGED;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error("no such session")]
@@ -347,8 +349,9 @@ impl App {
             .await?
         {
             Applied::Yes(s) => {
-                if self.give_back_on_verify {
-                    if let Err(error) = self.give_back(&s).await {
+                let charged = s.extra.get(CHARGED).filter(|_| self.give_back_on_verify);
+                if let Some(charged) = charged {
+                    if let Err(error) = self.give_back(charged).await {
                         tracing::warn!(%error, "could not give the verified send back");
                     }
                 }

@@ -5,11 +5,11 @@
 use super::ServiceError;
 use crate::app::App;
 use crate::config::fraud::NON_GEOGRAPHIC;
-use crate::domain::{Destination, LimitScope, SendBudget, Session, Timestamp};
+use crate::domain::{Destination, LimitScope, SendBudget, Timestamp};
 use crate::ports::{Counter, StoreError};
 
 /// `extra` entry listing the velocity counters a session's first send was charged to.
-pub(super) const CHARGED: &str = "charged";
+pub const CHARGED: &str = "charged";
 
 /// A counter a send is charged to.
 struct Charge {
@@ -128,14 +128,11 @@ impl App {
         Ok(!fraud.enforced())
     }
 
-    /// Gives a verified session's first send back to the velocity counters it was charged
-    /// to: sends that end verified are not the pumping signal. One `UpdateItem` per counter.
-    /// Run off the request path (the sessions table's stream) in AWS.
-    pub async fn give_back(&self, session: &Session) -> Result<(), StoreError> {
-        let Some(keys) = session.extra.get(CHARGED) else {
-            return Ok(());
-        };
-        for key in keys.split(' ').filter(|k| k.starts_with("rl#")) {
+    /// Gives a verified session's first send back to the velocity counters it was charged to
+    /// (its `CHARGED` entry): sends that end verified are not the pumping signal. One
+    /// `UpdateItem` per counter. Run off the request path (the sessions table's stream) in AWS.
+    pub async fn give_back(&self, charged: &str) -> Result<(), StoreError> {
+        for key in charged.split(' ').filter(|k| k.starts_with("rl#")) {
             self.sessions.give_back(key).await?;
         }
         Ok(())
