@@ -179,7 +179,8 @@ fn every_function_package_is_a_route() {
     for entry in std::fs::read_dir(root().join("functions")).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         assert!(
-            name == "local-api" || ROUTES.iter().any(|r| r.function == name),
+            ["local-api", "session-events"].contains(&name.as_str())
+                || ROUTES.iter().any(|r| r.function == name),
             "functions/{name} has no row in the route table"
         );
     }
@@ -188,11 +189,25 @@ fn every_function_package_is_a_route() {
 #[test]
 fn the_sam_template_serves_exactly_the_route_table() {
     let template = read("template.yaml");
-    let blocks: Vec<&str> = template
+    let functions: Vec<&str> = template
         .split("Type: AWS::Serverless::Function")
         .skip(1)
         .collect();
+    let (blocks, others): (Vec<&str>, Vec<&str>) =
+        functions.iter().partition(|b| b.contains("Type: HttpApi"));
     assert_eq!(blocks.len(), ROUTES.len(), "one function per route");
+    // Beside them, only the stream consumer, which may update sessions and read the pepper.
+    assert_eq!(others.len(), 1);
+    assert!(others[0].contains("Binary: session-events\n"));
+    assert!(others[0].contains("Stream: !GetAtt SessionsTable.StreamArn"));
+    assert!(!others[0].contains("sns:") && !others[0].contains("PutItem"));
+    for function in &functions {
+        assert!(
+            function.contains("- !Ref PepperReadPolicy"),
+            "every function reads the pepper from Secrets Manager"
+        );
+    }
+    assert!(!template.contains("OTP_PEPPER:"), "the pepper is in no function's configuration");
     for route in ROUTES {
         let block = blocks
             .iter()
