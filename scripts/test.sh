@@ -91,6 +91,18 @@ PY
   LAMBDA_RUNTIME_URL="http://127.0.0.1:$runtime_port" "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/lambda
 )
 
+step "supply chain: cargo deny (deny.toml)"
+# Pinned, built once into .tools (about 2 minutes on 2 cores).
+[ -x .tools/bin/cargo-deny ] || cargo install --quiet --locked cargo-deny --version 0.20.2 --root .tools
+.tools/bin/cargo-deny --locked check licenses bans sources
+# Advisories need RustSec's database, cloned from GitHub: where GitHub cannot be reached the
+# check cannot run, and says so instead of passing silently.
+if timeout 60 .tools/bin/cargo-deny fetch db >"$LOGS/deny-fetch.log" 2>&1; then
+  .tools/bin/cargo-deny --offline check advisories
+else
+  echo "cargo deny: ADVISORIES NOT CHECKED: the RustSec database could not be fetched (see $LOGS/deny-fetch.log)" >&2
+fi
+
 step "SAM template: cfn-lint and sam validate"
 "$VENV/bin/cfn-lint" template.yaml
 SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 "$VENV/bin/sam" validate --template template.yaml --region us-east-1
