@@ -16,3 +16,4 @@ mod handlers_verify_api;
 mod logs;
 mod round_trips;
 mod samples;
+mod state_machine;
