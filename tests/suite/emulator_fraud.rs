@@ -4,7 +4,7 @@
 
 use otp_core::config::fraud::parse_countries;
 use otp_core::config::FraudMode;
-use otp_tests::emulator::{unique, Aws};
+use otp_tests::emulator::{dead_store_app, unique, Aws};
 use otp_tests::{call, capture_logs, error_code, join_all, sms_sends, Req};
 use serde_json::json;
 use std::sync::Arc;
@@ -214,4 +214,17 @@ async fn the_table_stream_gives_a_verified_send_back_off_the_request_path() {
     assert_eq!(out, json!({ "batchItemFailures": [] }));
     assert_eq!(send(&aws, &numbers[2]).await.0, 200, "the verified send was given back");
     assert_eq!(aws.delivered_to(&numbers[2]).await.len(), 1);
+
+    // With the store down, the batch stops at the verified record and reports it for retry.
+    let verified = event["Records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["dynamodb"]["NewImage"]["state"]["S"] == "verified")
+        .unwrap();
+    let failed = otp_aws::stream::handle(&dead_store_app().await, &event).await;
+    assert_eq!(
+        failed,
+        json!({ "batchItemFailures": [{ "itemIdentifier": verified["dynamodb"]["SequenceNumber"] }] })
+    );
 }

@@ -6,20 +6,20 @@ use otp_core::App;
 use serde_json::{json, Value};
 
 /// Handles one batch of stream records (the Lambda event, or moto's `GetRecords` records in
-/// tests). Records whose give-back failed are reported for retry (`ReportBatchItemFailures`).
+/// tests). On a failed give-back it stops and reports that record (`ReportBatchItemFailures`):
+/// Lambda retries from it, and no record after it has been applied, so none is applied twice.
 pub async fn handle(app: &App, event: &Value) -> Value {
-    let mut failures = Vec::new();
     for record in event["Records"].as_array().into_iter().flatten() {
         let Some(charged) = verified_charges(record) else {
             continue;
         };
         if let Err(error) = app.give_back(charged).await {
-            tracing::warn!(%error, "give-back failed; the record will be retried");
+            tracing::warn!(%error, "give-back failed; the batch resumes from this record");
             let id = record["dynamodb"]["SequenceNumber"].clone();
-            failures.push(json!({ "itemIdentifier": id }));
+            return json!({ "batchItemFailures": [{ "itemIdentifier": id }] });
         }
     }
-    json!({ "batchItemFailures": failures })
+    json!({ "batchItemFailures": [] })
 }
 
 /// The counters charged by a session this record shows turning from pending to verified.
