@@ -8,7 +8,11 @@ cd "$(dirname "$0")/.."
 
 VENV="${OTP_VENV:-.venv}"
 LOGS="target/test-logs"
+rm -rf "$LOGS"
 mkdir -p "$LOGS"
+# The Rust tests write their service logs and the secrets they handled here (tests/src/audit.rs);
+# the last step scans every log of the run for those secrets.
+export OTP_TEST_LOG_DIR="$LOGS"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -56,11 +60,12 @@ LOCAL_API_URL="http://127.0.0.1:$api_port" LOCAL_API_TOKEN="$token" \
   "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/clients
 
 step "every function under cargo-lambda's runtime emulator, against moto"
+lambda_pepper="$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
 export PATH="$(cd "$VENV/bin" && pwd):$PATH"  # cargo-lambda comes from PyPI into the venv
 (
   export AWS_ENDPOINT_URL="$OTP_TEST_AWS_ENDPOINT" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
     AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 \
-    OTP_PEPPER_SECRET=lambda/pepper \
+    OTP_PEPPER_SECRET=lambda/pepper LAMBDA_PEPPER="$lambda_pepper" \
     OTP_API_TOKENS="local:$(printf %s local-dev-token | sha256sum | cut -d' ' -f1)" \
     OTP_ACCESS="{\"local\": {\"token_sha256\": \"$(printf %s local-dev-token | sha256sum | cut -d' ' -f1)\", \"allow\": [\"MX/GCB/*\"]}}" \
     OTP_SESSIONS_TABLE=lambda-sessions OTP_CONTACTS_TABLE=lambda-contacts OTP_EMAIL_FROM=otp@example.com \
@@ -74,7 +79,7 @@ for name, key, kind in (("lambda-sessions", "pk", "S"), ("lambda-contacts", "con
                     KeySchema=[{"AttributeName": key, "KeyType": "HASH"}])
 boto3.client("ses").verify_email_identity(EmailAddress="otp@example.com")
 sm = boto3.client("secretsmanager")  # every function fetches the pepper at cold start
-sm.create_secret(Name="lambda/pepper", SecretString=__import__("secrets").token_hex(32))
+sm.create_secret(Name="lambda/pepper", SecretString=__import__("os").environ["LAMBDA_PEPPER"])
 sm.create_secret(  # the RAO functions fetch it at cold start
     Name="lambda/rao-private-key", SecretString=open("shared/dev-keys/rao-private.DEVELOPMENT-ONLY.pem").read())
 PY
@@ -106,5 +111,8 @@ fi
 step "SAM template: cfn-lint and sam validate"
 "$VENV/bin/cfn-lint" template.yaml
 SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 "$VENV/bin/sam" validate --template template.yaml --region us-east-1
+
+step "log audit: no code, token, pepper or full destination in any log of this run"
+python3 scripts/scan_logs.py "$LOGS" "$token" local-dev-token "$lambda_pepper"
 
 step "all tests passed"

@@ -33,8 +33,12 @@ pub trait SessionStore: Send + Sync {
     async fn take(&self, counter: &Counter) -> Result<bool, StoreError>;
     /// Counts one wrong code on counter `key` while its wrong codes are below `limit`;
     /// `Ok(false)` when spent. The counter may be deleted after `purge_at`.
-    async fn take_guess(&self, key: &str, limit: u32, purge_at: Timestamp)
-        -> Result<bool, StoreError>;
+    async fn take_guess(
+        &self,
+        key: &str,
+        limit: u32,
+        purge_at: Timestamp,
+    ) -> Result<bool, StoreError>;
     /// A counted send was verified: one send fewer and one verified more on counter `key`,
     /// if it still exists with a send to give back.
     async fn give_back(&self, key: &str) -> Result<(), StoreError>;

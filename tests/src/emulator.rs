@@ -74,6 +74,7 @@ impl Aws {
     }
 
     async fn setup(delivery_url: Option<&str>, tweak: impl FnOnce(&mut otp_core::Config)) -> Aws {
+        crate::audit::start();
         let url = endpoint();
         let sdk = sdk_config(&url).await;
         let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
@@ -104,16 +105,17 @@ impl Aws {
         // Valid UK mobile numbers (07400 range), one per test.
         let phone = format!("+447400{:06}", id % 1_000_000);
         let email = format!("user{id}@example.com");
+        let pending = format!("+447401{:06}", id % 1_000_000);
+        for s in [&phone, &email, &pending] {
+            crate::audit::secret(s);
+        }
         dynamo
             .put_item()
             .table_name(&contacts_table)
             .item("contactId", AttributeValue::N("1".into()))
             .item("phone", AttributeValue::S(phone.clone()))
             .item("email", AttributeValue::S(email.clone()))
-            .item(
-                "pendingPhone",
-                AttributeValue::S(format!("+447401{:06}", id % 1_000_000)),
-            )
+            .item("pendingPhone", AttributeValue::S(pending))
             .send()
             .await
             .expect("put contact");
@@ -233,7 +235,10 @@ impl Aws {
             .send()
             .await
             .expect("describe table");
-        let arn = table.table().and_then(|t| t.latest_stream_arn()).expect("a stream");
+        let arn = table
+            .table()
+            .and_then(|t| t.latest_stream_arn())
+            .expect("a stream");
         let streams = |target: &'static str, body: Value| async move {
             reqwest::Client::new()
                 .post(&self.url)
@@ -253,7 +258,11 @@ impl Aws {
         };
         let described = streams("DescribeStream", serde_json::json!({ "StreamArn": arn })).await;
         let mut records = Vec::new();
-        for shard in described["StreamDescription"]["Shards"].as_array().into_iter().flatten() {
+        for shard in described["StreamDescription"]["Shards"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             let iterator = streams(
                 "GetShardIterator",
                 serde_json::json!({ "StreamArn": arn, "ShardId": shard["ShardId"], "ShardIteratorType": "TRIM_HORIZON" }),

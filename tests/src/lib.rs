@@ -1,6 +1,7 @@
 //! Test harness: the service in-process over memory adapters, or over the AWS adapters
 //! against moto's server (started by `scripts/test.sh`, found via `OTP_TEST_AWS_ENDPOINT`).
 
+pub mod audit;
 pub mod emulator;
 
 use lambda_http::Body;
@@ -15,13 +16,15 @@ pub const TOKEN: &str = "local-dev-token";
 /// Bearer token of a second client, `beta`.
 pub const OTHER_TOKEN: &str = "beta-token";
 pub const START: i64 = 1_795_000_000;
+/// The pepper of every test app.
+pub const PEPPER: &str = "test-pepper-test-pepper-test-pepper!";
 
 /// Configuration of every test app: client `acme` with bearer `TOKEN`; for the header-contract
 /// families `acme` (`TOKEN`; MX/GCB on any channel, US/GCB/IVR), `local` (`TOKEN`, as the sample
 /// events' client: MX/GCB on any channel) and `beta` (`OTHER_TOKEN`, everything).
 pub fn config() -> Config {
     Config::from_lookup(|name| match name {
-        "OTP_PEPPER" => Some("test-pepper-test-pepper-test-pepper!".into()),
+        "OTP_PEPPER" => Some(PEPPER.into()),
         "OTP_API_TOKENS" => Some(format!(
             "acme:{},beta:{}",
             hex::encode(sha256(TOKEN)),
@@ -144,6 +147,18 @@ impl Harness {
     }
 
     fn build(sender: Option<Arc<dyn Sender>>) -> Self {
+        audit::start();
+        for s in [TOKEN, OTHER_TOKEN, PEPPER] {
+            audit::secret(s);
+        }
+        for c in contacts() {
+            for d in [c.phone, c.email, c.pending_phone, c.pending_email]
+                .into_iter()
+                .flatten()
+            {
+                audit::secret(&d);
+            }
+        }
         let store = Arc::new(MemoryStore::default());
         let outbox = Arc::new(Outbox::default());
         let clock = Arc::new(ManualClock::new(START));
@@ -178,14 +193,17 @@ impl Harness {
 /// The code in a message: the last run of 4+ digits or capital letters (codes are drawn from
 /// those; the words of the templates have lower-case letters).
 pub fn code_in(text: &str) -> String {
-    text.split(|c: char| !c.is_ascii_alphanumeric())
+    let code = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
         .rfind(|w| {
             w.len() >= 4
                 && w.chars()
                     .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
         })
         .unwrap_or_else(|| panic!("no code in {text:?}"))
-        .to_string()
+        .to_string();
+    audit::secret(&code);
+    code
 }
 
 /// What a RAO consumer sends: base64 of RSA-OAEP (SHA-256) under the public key `pem`.
@@ -252,6 +270,7 @@ pub fn capture_logs() -> (Captured, tracing::subscriber::DefaultGuard) {
 
 /// One SMS send to `phone` (E.164) in each family, by client `acme`.
 pub fn sms_sends(phone: &str, contact_id: u32) -> Vec<(&'static str, Req)> {
+    audit::secret(phone);
     let e164 = otp_core::domain::E164::parse(phone).expect("a valid number");
     let code = e164.calling_code().expect("a calling code");
     let national = &phone[code.len()..];
@@ -387,6 +406,7 @@ impl Req {
 
 /// Serves `req` through the route table, as the local server does.
 pub async fn call(app: &App, req: Req) -> Reply {
+    audit::start();
     let mut builder = lambda_http::http::Request::builder()
         .method(req.method)
         .uri(&req.path);

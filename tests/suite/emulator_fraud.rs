@@ -44,7 +44,10 @@ async fn ten_thousand_concurrent_guesses_count_at_most_the_maximum_and_lock_the_
                 let guess = format!("{:06}", u32::from_le_bytes(b) % 1_000_000);
                 let body = json!({ "otp_id": id, "otp_code": guess });
                 let res = call(&app, Req::post("/verify/v1/otp/verify-otp", body)).await;
-                let message = res.json["detail"]["message"].as_str().unwrap_or("").to_string();
+                let message = res.json["detail"]["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string();
                 outcomes.push((guess, res.status, res.json["status"].clone(), message));
             }
             outcomes
@@ -52,7 +55,10 @@ async fn ten_thousand_concurrent_guesses_count_at_most_the_maximum_and_lock_the_
     });
     let outcomes: Vec<_> = join_all(handles).await.into_iter().flatten().collect();
     let approved: Vec<_> = outcomes.iter().filter(|o| o.2 == "APPROVED").collect();
-    assert!(approved.iter().all(|o| o.0 == right), "a wrong code approved");
+    assert!(
+        approved.iter().all(|o| o.0 == right),
+        "a wrong code approved"
+    );
     let counted = outcomes
         .iter()
         .filter(|o| o.3 == "Invalid OTP code or OTP code expired")
@@ -77,7 +83,10 @@ async fn ten_thousand_concurrent_guesses_count_at_most_the_maximum_and_lock_the_
         assert_eq!(report.json["attempts"], max);
         let late = call(
             &aws.app,
-            Req::post("/verify/v1/otp/verify-otp", json!({ "otp_id": id, "otp_code": right })),
+            Req::post(
+                "/verify/v1/otp/verify-otp",
+                json!({ "otp_id": id, "otp_code": right }),
+            ),
         )
         .await;
         assert_eq!(
@@ -95,9 +104,12 @@ async fn two_hundred_concurrent_sends_to_one_number_deliver_exactly_its_budget()
         let app = Arc::clone(&aws.app);
         let to = aws.phone.clone();
         tokio::spawn(async move {
-            call(&app, Req::post("/verify/v1/otp/send-otp", json!({ "recipient": to })))
-                .await
-                .status
+            call(
+                &app,
+                Req::post("/verify/v1/otp/send-otp", json!({ "recipient": to })),
+            )
+            .await
+            .status
         })
     });
     let statuses = join_all(handles).await;
@@ -111,9 +123,11 @@ async fn two_hundred_concurrent_sends_to_one_number_deliver_exactly_its_budget()
 /// `count` numbers of one premium-rate block (`+1 900 …`), unique to this run.
 fn premium_block(first_digit: u64, count: usize) -> Vec<String> {
     let block = unique() % 100;
-    (0..count)
+    let numbers: Vec<String> = (0..count)
         .map(|i| format!("+1900{first_digit}{block:02}{i:04}"))
-        .collect()
+        .collect();
+    numbers.iter().for_each(|n| otp_tests::audit::secret(n));
+    numbers
 }
 
 /// Sends to each number from 16 concurrent callers; the statuses.
@@ -145,7 +159,10 @@ async fn delivered_among(aws: &Aws, numbers: &[String]) -> usize {
 #[tokio::test]
 async fn a_pumping_run_across_one_prefix_is_cut_at_the_prefix_limit_and_record_mode_only_logs_it() {
     let numbers = premium_block(2, 500);
-    assert!(otp_core::domain::E164::parse(&numbers[0]).is_some(), "a valid premium number");
+    assert!(
+        otp_core::domain::E164::parse(&numbers[0]).is_some(),
+        "a valid premium number"
+    );
     let aws = Aws::new().await;
     let limit = aws.app.config.fraud.prefix.limit as usize;
     let statuses = pump(&aws, &numbers).await;
@@ -165,7 +182,9 @@ async fn a_pumping_run_across_one_prefix_is_cut_at_the_prefix_limit_and_record_m
         .filter(|l| l.contains("fraud rule refused") && l.contains("rule=\"prefix\""))
         .filter(|l| l.contains("mode=\"record\"") && l.contains("country=\"US\""))
         .count();
-    println!("pumping, record: 500 sends, {delivered} SMS in SNS, {flagged} would-be refusals logged");
+    println!(
+        "pumping, record: 500 sends, {delivered} SMS in SNS, {flagged} would-be refusals logged"
+    );
     assert!(statuses.iter().all(|s| *s == 200));
     assert_eq!((delivered, flagged), (500, 500 - limit));
     // Masks show 4 leading characters: 8 of them in a log line would be a number leaking.
@@ -183,11 +202,19 @@ async fn a_blocked_or_unlisted_country_never_reaches_sns_in_any_family() {
         for (family, req) in sms_sends(&aws.phone, 1) {
             let res = call(&aws.app, req).await;
             assert_eq!(res.status, 403, "{rules} {family}: {}", res.json);
-            assert!(error_code(&res).to_lowercase().contains("country")
-                || error_code(&res) == "destinationNotAllowed");
+            assert!(
+                error_code(&res).to_lowercase().contains("country")
+                    || error_code(&res) == "destinationNotAllowed"
+            );
         }
-        assert!(aws.delivered_to(&aws.phone).await.is_empty(), "{rules}: SMS reached SNS");
-        assert!(aws.scan().await.is_empty(), "{rules}: something was written");
+        assert!(
+            aws.delivered_to(&aws.phone).await.is_empty(),
+            "{rules}: SMS reached SNS"
+        );
+        assert!(
+            aws.scan().await.is_empty(),
+            "{rules}: something was written"
+        );
     }
 }
 
@@ -201,18 +228,29 @@ async fn the_table_stream_gives_a_verified_send_back_off_the_request_path() {
     assert_eq!(send(&aws, &numbers[2]).await.0, 429, "the prefix is full");
     let ok = call(
         &aws.app,
-        Req::post("/verify/v1/otp/verify-otp", json!({ "otp_id": id, "otp_code": code })),
+        Req::post(
+            "/verify/v1/otp/verify-otp",
+            json!({ "otp_id": id, "otp_code": code }),
+        ),
     )
     .await;
     assert_eq!(ok.json["status"], "APPROVED");
-    assert_eq!(send(&aws, &numbers[2]).await.0, 429, "the verify itself gave nothing back");
+    assert_eq!(
+        send(&aws, &numbers[2]).await.0,
+        429,
+        "the verify itself gave nothing back"
+    );
 
     let event = aws.stream_event().await;
     let records = event["Records"].as_array().map_or(0, Vec::len);
     let out = otp_aws::stream::handle(&aws.app, &event).await;
     println!("stream: {records} records, result {out}");
     assert_eq!(out, json!({ "batchItemFailures": [] }));
-    assert_eq!(send(&aws, &numbers[2]).await.0, 200, "the verified send was given back");
+    assert_eq!(
+        send(&aws, &numbers[2]).await.0,
+        200,
+        "the verified send was given back"
+    );
     assert_eq!(aws.delivered_to(&numbers[2]).await.len(), 1);
 
     // With the store down, the batch stops at the verified record and reports it for retry.

@@ -207,7 +207,10 @@ fn the_sam_template_serves_exactly_the_route_table() {
             "every function reads the pepper from Secrets Manager"
         );
     }
-    assert!(!template.contains("OTP_PEPPER:"), "the pepper is in no function's configuration");
+    assert!(
+        !template.contains("OTP_PEPPER:"),
+        "the pepper is in no function's configuration"
+    );
     for route in ROUTES {
         let block = blocks
             .iter()

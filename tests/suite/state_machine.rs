@@ -106,7 +106,11 @@ async fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
             }
         }
         let session = h.app.status(&key).await.unwrap();
-        prop_assert!(session.attempts <= POLICY.max_attempts, "{} attempts", session.attempts);
+        prop_assert!(
+            session.attempts <= POLICY.max_attempts,
+            "{} attempts",
+            session.attempts
+        );
         prop_assert!(approvals <= 1, "verified twice");
     }
     Ok(())

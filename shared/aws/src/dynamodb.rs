@@ -127,7 +127,10 @@ impl SessionStore for DynamoSessions {
         }
         below.push(')');
         let mut request = self
-            .counter(&c.key, "SET #n = if_not_exists(#n, :zero) + :one, #purge = :purge")
+            .counter(
+                &c.key,
+                "SET #n = if_not_exists(#n, :zero) + :one, #purge = :purge",
+            )
             .expression_attribute_names("#n", SENDS)
             .expression_attribute_values(":limit", number(c.limit))
             .expression_attribute_values(":purge", number(c.purge_at));
@@ -145,7 +148,10 @@ impl SessionStore for DynamoSessions {
 
     async fn take_guess(&self, key: &str, limit: u32, purge_at: i64) -> Result<bool, StoreError> {
         let request = self
-            .counter(key, "SET #g = if_not_exists(#g, :zero) + :one, #purge = :purge")
+            .counter(
+                key,
+                "SET #g = if_not_exists(#g, :zero) + :one, #purge = :purge",
+            )
             .condition_expression("attribute_not_exists(#g) OR #g < :limit")
             .expression_attribute_names("#g", GUESSES)
             .expression_attribute_values(":limit", number(limit))
@@ -155,7 +161,10 @@ impl SessionStore for DynamoSessions {
 
     async fn give_back(&self, key: &str) -> Result<(), StoreError> {
         let request = self
-            .counter(key, "SET #n = #n - :one, #v = if_not_exists(#v, :zero) + :one")
+            .counter(
+                key,
+                "SET #n = #n - :one, #v = if_not_exists(#v, :zero) + :one",
+            )
             .condition_expression("#n > :zero")
             .expression_attribute_names("#n", SENDS)
             .expression_attribute_names("#v", VERIFIED);

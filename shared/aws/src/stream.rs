@@ -46,7 +46,10 @@ mod tests {
 
     #[test]
     fn only_the_turn_to_verified_gives_back() {
-        assert_eq!(verified_charges(&record("pending", "verified")), Some("rl#p#+1202555#1"));
+        assert_eq!(
+            verified_charges(&record("pending", "verified")),
+            Some("rl#p#+1202555#1")
+        );
         assert_eq!(verified_charges(&record("verified", "verified")), None);
         assert_eq!(verified_charges(&record("pending", "pending")), None);
         assert_eq!(verified_charges(&json!({})), None);

@@ -104,7 +104,10 @@ impl Wiring {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         // The pepper's secret is fetched below; a placeholder lets everything else be checked
         // before any network call.
-        let pepper_secret = env("OTP_PEPPER").is_none().then(|| env(PEPPER_SECRET)).flatten();
+        let pepper_secret = env("OTP_PEPPER")
+            .is_none()
+            .then(|| env(PEPPER_SECRET))
+            .flatten();
         let placeholder = "p".repeat(otp_core::domain::Pepper::MIN_LEN);
         let with_pepper = |pepper: Option<String>| {
             Config::from_lookup(|name| match name {

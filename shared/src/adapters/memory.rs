@@ -1,9 +1,7 @@
 //! In-memory store, contact directory and settable clock: for the local server and tests.
 
 use crate::domain::{Session, SessionKey, Timestamp, Transition};
-use crate::ports::{
-    Applied, Clock, Contact, ContactDirectory, Counter, SessionStore, StoreError,
-};
+use crate::ports::{Applied, Clock, Contact, ContactDirectory, Counter, SessionStore, StoreError};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};

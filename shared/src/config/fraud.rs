@@ -27,8 +27,7 @@ pub struct CountryRules {
 impl CountryRules {
     /// Whether a number of `country` (ISO 3166-1 alpha-2, or `001`) may receive SMS.
     pub fn allows(&self, country: &str) -> bool {
-        !self.blocked.contains(country)
-            && self.allowed.as_ref().is_none_or(|a| a.contains(country))
+        !self.blocked.contains(country) && self.allowed.as_ref().is_none_or(|a| a.contains(country))
     }
 }
 
@@ -55,13 +54,13 @@ pub struct Fraud {
 impl Fraud {
     /// The country rules `client` is held to.
     pub fn countries_of(&self, client: &str) -> &CountryRules {
-        self.client_countries
-            .get(client)
-            .unwrap_or(&self.countries)
+        self.client_countries.get(client).unwrap_or(&self.countries)
     }
 
     pub fn safe(&self, number: &str) -> bool {
-        self.safe_list.iter().any(|p| number.starts_with(p.as_str()))
+        self.safe_list
+            .iter()
+            .any(|p| number.starts_with(p.as_str()))
     }
 
     pub fn enforced(&self) -> bool {
@@ -92,7 +91,9 @@ fn country(code: &str) -> Result<String, String> {
     if upper == NON_GEOGRAPHIC || phonenumber::country::Id::from_str(&upper).is_ok() {
         Ok(upper)
     } else {
-        Err(format!("`{code}` is not an ISO 3166-1 alpha-2 country code"))
+        Err(format!(
+            "`{code}` is not an ISO 3166-1 alpha-2 country code"
+        ))
     }
 }
 
@@ -172,11 +173,16 @@ mod tests {
             allowed: None,
             blocked: parse_countries("CU").unwrap(),
         };
-        let clients =
-            parse_client_countries(r#"{"acme": {"allowed": ["US"]}, "beta": {"blocked": []}}"#, &global)
-                .unwrap();
+        let clients = parse_client_countries(
+            r#"{"acme": {"allowed": ["US"]}, "beta": {"blocked": []}}"#,
+            &global,
+        )
+        .unwrap();
         assert!(clients["acme"].allows("US") && !clients["acme"].allows("GB"));
-        assert!(!clients["acme"].allows("CU"), "acme keeps the global block list");
+        assert!(
+            !clients["acme"].allows("CU"),
+            "acme keeps the global block list"
+        );
         assert!(clients["beta"].allows("CU"));
         assert!(parse_client_countries(r#"{"acme": {"allow": ["US"]}}"#, &global).is_err());
         assert!(parse_client_countries(r#"{"acme": {"allowed": ["ZZ"]}}"#, &global).is_err());

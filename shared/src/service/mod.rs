@@ -379,7 +379,9 @@ impl App {
         if !self.take_guess(&session.destination, now).await? {
             return match self.sessions.apply(key, &Transition::Lock).await? {
                 Applied::No(None) => Err(ServiceError::NotFound),
-                Applied::No(Some(s)) => Ok(judge(&s, hash, now).unwrap_or(Outcome::AttemptsExceeded)),
+                Applied::No(Some(s)) => {
+                    Ok(judge(&s, hash, now).unwrap_or(Outcome::AttemptsExceeded))
+                }
                 Applied::Yes(_) => Ok(Outcome::AttemptsExceeded),
             };
         }

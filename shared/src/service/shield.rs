@@ -53,7 +53,12 @@ impl App {
         destination_charge.counter.guess_limit = fraud.enforced().then_some(fraud.guesses);
         let mut charges = vec![
             destination_charge,
-            charge(LimitScope::Client, &self.config.client_budget, &format!("c#{client}"), now),
+            charge(
+                LimitScope::Client,
+                &self.config.client_budget,
+                &format!("c#{client}"),
+                now,
+            ),
         ];
         if let (Some(c), Destination::Phone(p)) = (&country, destination) {
             if !fraud.safe(p.as_str()) {
@@ -64,7 +69,12 @@ impl App {
                     window_secs: 60,
                 };
                 let mut velocity = [
-                    charge(LimitScope::Prefix, &fraud.prefix, &format!("p#+{prefix}"), now),
+                    charge(
+                        LimitScope::Prefix,
+                        &fraud.prefix,
+                        &format!("p#+{prefix}"),
+                        now,
+                    ),
                     charge(LimitScope::Country, &fraud.country, &format!("k#{c}"), now),
                     charge(LimitScope::Deployment, &per_minute, "g#sms", now),
                 ];
@@ -86,14 +96,16 @@ impl App {
                 continue;
             }
             if c.rule {
-                self.flag(c.scope.as_str(), destination, country.as_deref().unwrap_or("-"));
+                self.flag(
+                    c.scope.as_str(),
+                    destination,
+                    country.as_deref().unwrap_or("-"),
+                );
             }
             if !c.rule || fraud.enforced() {
                 return Err(ServiceError::RateLimited {
                     scope: c.scope,
-                    retry_after_secs: u32::try_from(c.resets_at - now)
-                        .unwrap_or(u32::MAX)
-                        .max(1),
+                    retry_after_secs: u32::try_from(c.resets_at - now).unwrap_or(u32::MAX).max(1),
                 });
             }
         }

@@ -1,0 +1,42 @@
+"""The suite-wide log audit: no log line the test command produced may hold a secret.
+
+Usage: scan_logs.py LOG_DIR [EXTRA_SECRET ...]. Secrets are the lines of LOG_DIR/secrets-*.txt
+(every code the Rust tests read from a message, their tokens, pepper and full destinations)
+plus the arguments (the tokens and peppers the script itself configured). Logs are
+LOG_DIR/suite-*.txt (the Rust tests' service logs) and LOG_DIR/*.log (local server,
+cargo-lambda runtime). A phone number counts with or without its `+`; a code counts as a whole
+token, not inside a longer run of digits or a decimal fraction (a timestamp's microseconds).
+"""
+import pathlib
+import re
+import sys
+
+log_dir = pathlib.Path(sys.argv[1])
+secrets = set(sys.argv[2:])
+for f in log_dir.glob("secrets-*.txt"):
+    secrets.update(line.strip() for line in f.read_text().splitlines() if line.strip())
+if not secrets:
+    sys.exit("log audit: no secrets recorded; was OTP_TEST_LOG_DIR set for the Rust suite?")
+
+patterns = []
+for s in sorted(secrets):
+    if s.startswith("+"):
+        patterns.append(re.escape(s[1:]))  # the number with or without its +
+    elif s.isalnum() and len(s) <= 12:
+        patterns.append(r"(?<![\w.])" + re.escape(s) + r"(?![\w.])")  # a code, as a token
+    else:
+        patterns.append(re.escape(s))
+finder = re.compile("|".join(patterns))
+
+files = sorted(log_dir.glob("suite-*.txt")) + sorted(log_dir.glob("*.log"))
+lines = hits = 0
+for f in files:
+    for n, line in enumerate(f.read_text(errors="replace").splitlines(), 1):
+        lines += 1
+        m = finder.search(line)
+        if m:
+            hits += 1
+            if hits <= 20:
+                print(f"{f.name}:{n}: holds a secret ({m.group(0)[:3]}…): {line[:200]}")
+print(f"log audit: {lines} lines in {len(files)} files against {len(secrets)} secrets: {hits} hits")
+sys.exit(1 if hits else 0)
