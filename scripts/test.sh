@@ -12,7 +12,7 @@ rm -rf "$LOGS"
 mkdir -p "$LOGS"
 # The Rust tests write their service logs and the secrets they handled here (tests/src/audit.rs);
 # the last step scans every log of the run for those secrets.
-export OTP_TEST_LOG_DIR="$LOGS"
+export OTP_TEST_LOG_DIR="$PWD/$LOGS"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done

@@ -30,9 +30,14 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), String> {
     let args = args::Args::parse(std::env::args().skip(1))?;
-    let token = match args.token {
-        Some(t) => t,
-        None => otp_core::domain::code::random_hex_id().map_err(|e| e.to_string())?,
+    // A generated token is printed (the developer has no other way to learn it); one given
+    // with --token is not echoed.
+    let (token, shown) = match args.token {
+        Some(t) => (t, "the one given with --token".to_string()),
+        None => {
+            let t = otp_core::domain::code::random_hex_id().map_err(|e| e.to_string())?;
+            (t.clone(), t)
+        }
     };
     let pepper = match std::env::var("OTP_PEPPER") {
         Ok(p) if !p.is_empty() => p,
@@ -75,7 +80,7 @@ async fn run() -> Result<(), String> {
             )
         })?;
     println!("local-api listening on http://{}", args.listen);
-    println!("bearer token: {token}   (header-contract families: client_id: local, Authorization: Bearer {token})");
+    println!("bearer token: {shown}   (header-contract families: client_id: local, Authorization: Bearer <it>)");
     for route in otp_core::ROUTES {
         println!("  {:<6} {}", route.method, route.path);
     }
