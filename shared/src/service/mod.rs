@@ -138,7 +138,8 @@ impl App {
     }
 
     /// Issues a code for a new session, or a resend when a session with that key exists,
-    /// and delivers it. Round trips: two budget `UpdateItem`s and one `PutItem`
+    /// and delivers it. Round trips: the shield's counters (`admit`: five `UpdateItem`s for
+    /// an SMS, two for an email) and one `PutItem`
     /// (existing session: plus a resend's `GetItem` and `UpdateItem`).
     pub async fn send(&self, new: NewSession) -> Result<Issued, ServiceError> {
         let now = self.clock.now();
@@ -199,7 +200,7 @@ impl App {
     }
 
     /// A fresh code on an existing session; the previous code dies.
-    /// Round trips: one `GetItem` and one `UpdateItem` (plus the two budget counters).
+    /// Round trips: one `GetItem` and one `UpdateItem` (plus the shield's counters).
     pub async fn resend(&self, resend: Resend<'_>) -> Result<Issued, ServiceError> {
         self.reissue(resend, true).await
     }
@@ -303,7 +304,8 @@ impl App {
     }
 
     /// Checks a code without consuming it; a wrong code uses an attempt.
-    /// Round trips: one `GetItem` (plus one `UpdateItem` for a wrong code).
+    /// Round trips: one `GetItem` (plus two `UpdateItem`s for a wrong code: the destination's
+    /// guesses and the session's attempts).
     pub async fn check(
         &self,
         key: &SessionKey,
@@ -327,8 +329,8 @@ impl App {
     }
 
     /// Verifies and consumes a code, presented with the session's subject if it has one:
-    /// approves exactly once. Round trips: one `UpdateItem` for the right code, two for a
-    /// wrong one.
+    /// approves exactly once. Round trips: one `UpdateItem` for the right code, three for a
+    /// wrong one (the failed verify, the destination's guesses, the session's attempts).
     pub async fn verify(
         &self,
         key: &SessionKey,
