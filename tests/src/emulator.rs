@@ -240,21 +240,8 @@ impl Aws {
             .and_then(|t| t.latest_stream_arn())
             .expect("a stream");
         let streams = |target: &'static str, body: Value| async move {
-            reqwest::Client::new()
-                .post(&self.url)
-                .header("X-Amz-Target", format!("DynamoDBStreams_20120810.{target}"))
-                .header("Content-Type", "application/x-amz-json-1.0")
-                .header(
-                    "Authorization",
-                    "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
-                )
-                .body(body.to_string())
-                .send()
-                .await
-                .expect("streams API")
-                .json::<Value>()
-                .await
-                .expect("streams JSON")
+            let target = format!("DynamoDBStreams_20120810.{target}");
+            self.aws_json("dynamodb", &target, body).await
         };
         let described = streams("DescribeStream", serde_json::json!({ "StreamArn": arn })).await;
         let mut records = Vec::new();
@@ -276,6 +263,37 @@ impl Aws {
             records.extend(got["Records"].as_array().cloned().unwrap_or_default());
         }
         serde_json::json!({ "Records": records })
+    }
+
+    /// The stream consumer's EventBridge publisher, on moto's default bus.
+    pub async fn event_bus(&self) -> otp_aws::stream::EventBridge {
+        otp_aws::stream::EventBridge {
+            client: aws_sdk_eventbridge::Client::new(&sdk_config(&self.url).await),
+            bus: "default".into(),
+            source: otp_aws::stream::SOURCE.into(),
+        }
+    }
+
+    /// One call of an AWS JSON-protocol API on moto (which reads the service from the
+    /// credential scope and checks no signature): `target` is the `X-Amz-Target`.
+    pub async fn aws_json(&self, service: &str, target: &str, body: Value) -> Value {
+        let version = if service == "events" { "1.1" } else { "1.0" };
+        let res = reqwest::Client::new()
+            .post(&self.url)
+            .header("X-Amz-Target", target)
+            .header("Content-Type", format!("application/x-amz-json-{version}"))
+            .header(
+                "Authorization",
+                format!("AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"),
+            )
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{target}: {e}"));
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        assert!(status.is_success(), "{target}: {status} {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
     }
 
     /// Every item of the sessions table.

@@ -307,6 +307,18 @@ pub fn sms_sends(phone: &str, contact_id: u32) -> Vec<(&'static str, Req)> {
     ]
 }
 
+/// Lifecycle events kept in memory (the stream consumer's publisher, without EventBridge).
+#[derive(Default)]
+pub struct Recorded(pub std::sync::Mutex<Vec<otp_aws::stream::Lifecycle>>);
+
+#[async_trait::async_trait]
+impl otp_aws::stream::Publish for Recorded {
+    async fn publish(&self, events: &[otp_aws::stream::Lifecycle]) -> Result<(), String> {
+        self.0.lock().unwrap().extend_from_slice(events);
+        Ok(())
+    }
+}
+
 /// A refusal's code in any family's envelope (`subCode`, `detail.code` or `code`).
 pub fn error_code(res: &Reply) -> &str {
     [

@@ -243,7 +243,8 @@ async fn the_table_stream_gives_a_verified_send_back_off_the_request_path() {
 
     let event = aws.stream_event().await;
     let records = event["Records"].as_array().map_or(0, Vec::len);
-    let out = otp_aws::stream::handle(&aws.app, &event).await;
+    let bus = aws.event_bus().await;
+    let out = otp_aws::stream::handle(&aws.app, &bus, &event).await;
     println!("stream: {records} records, result {out}");
     assert_eq!(out, json!({ "batchItemFailures": [] }));
     assert_eq!(
@@ -260,7 +261,7 @@ async fn the_table_stream_gives_a_verified_send_back_off_the_request_path() {
         .iter()
         .find(|r| r["dynamodb"]["NewImage"]["state"]["S"] == "verified")
         .unwrap();
-    let failed = otp_aws::stream::handle(&dead_store_app().await, &event).await;
+    let failed = otp_aws::stream::handle(&dead_store_app().await, &bus, &event).await;
     assert_eq!(
         failed,
         json!({ "batchItemFailures": [{ "itemIdentifier": verified["dynamodb"]["SequenceNumber"] }] })

@@ -4,6 +4,7 @@
 mod architecture;
 mod docs;
 mod emulator_contacts;
+mod emulator_events;
 mod emulator_fraud;
 mod emulator_rao;
 mod emulator_telemarketing;

@@ -135,7 +135,8 @@ async fn the_stream_sample_gives_its_verified_send_back() {
             "{key} full"
         );
     }
-    let out = otp_aws::stream::handle(&h.app, &event).await;
+    let published = otp_tests::Recorded::default();
+    let out = otp_aws::stream::handle(&h.app, &published, &event).await;
     assert_eq!(out, serde_json::json!({ "batchItemFailures": [] }));
     for key in ["rl#p#+120255#498611", "rl#k#US#498611"] {
         assert!(
@@ -143,6 +144,8 @@ async fn the_stream_sample_gives_its_verified_send_back() {
             "{key} given back"
         );
     }
+    // The sample's images are partial (no whole session): no lifecycle event.
+    assert!(published.0.lock().unwrap().is_empty());
 }
 
 #[test]

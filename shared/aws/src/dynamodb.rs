@@ -14,7 +14,7 @@ use otp_core::domain::{
 use otp_core::ports::{Applied, Contact, ContactDirectory, Counter, SessionStore, StoreError};
 use std::collections::HashMap;
 
-type Item = HashMap<String, AttributeValue>;
+pub(crate) type Item = HashMap<String, AttributeValue>;
 
 /// Partition key attribute of both tables' session items.
 pub const KEY: &str = "pk";
@@ -364,7 +364,7 @@ fn to_item(s: &Session) -> Item {
     item
 }
 
-fn from_item(item: &Item) -> Result<Session, StoreError> {
+pub(crate) fn from_item(item: &Item) -> Result<Session, StoreError> {
     let bad = |name: &str| StoreError::Corrupt(format!("attribute `{name}` missing or malformed"));
     let s = |name: &str| match item.get(name) {
         Some(AttributeValue::S(v)) => Ok(v.clone()),

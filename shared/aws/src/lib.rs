@@ -13,14 +13,15 @@ use otp_core::{App, Route};
 /// Runs the sessions table's stream consumer (function `session-events`).
 pub async fn serve_stream() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
-    let app = wiring::SESSIONS_ONLY
+    let (app, events) = wiring::SESSIONS_ONLY
         .stream_from_env()
         .await
         .inspect_err(|e| tracing::error!(error = %e, "configuration"))?;
     let app: &'static App = Box::leak(Box::new(app));
+    let events: &'static stream::EventBridge = Box::leak(Box::new(events));
     lambda_http::lambda_runtime::run(lambda_http::service_fn(
         move |event: lambda_http::LambdaEvent<serde_json::Value>| async move {
-            Ok::<_, std::convert::Infallible>(stream::handle(app, &event.payload).await)
+            Ok::<_, std::convert::Infallible>(stream::handle(app, events, &event.payload).await)
         },
     ))
     .await

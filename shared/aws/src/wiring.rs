@@ -4,6 +4,7 @@
 
 use crate::delivery::{ByChannel, SesEmail, SnsSms};
 use crate::dynamodb::{DynamoContacts, DynamoSessions};
+use crate::stream::EventBridge;
 use aws_config::SdkConfig;
 use otp_core::adapters::memory::MemoryContacts;
 use otp_core::adapters::outbox::NoDelivery;
@@ -81,9 +82,20 @@ impl Wiring {
         (self.build)(config, sdk)
     }
 
-    /// Production start of the stream consumer: the sessions table only, any client.
-    pub async fn stream_from_env(&self) -> Result<App, StartError> {
-        self.start(None).await
+    /// Production start of the stream consumer: the sessions table only, any client, and
+    /// EventBridge (`OTP_EVENT_BUS`, default `default`; `OTP_EVENT_SOURCE`).
+    pub async fn stream_from_env(&self) -> Result<(App, EventBridge), StartError> {
+        let app = self.start(None).await?;
+        // Events carry the country of phone destinations: load the metadata now.
+        otp_core::domain::E164::warm_up();
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let events = EventBridge {
+            client: aws_sdk_eventbridge::Client::new(&sdk),
+            bus: env("OTP_EVENT_BUS").unwrap_or_else(|| "default".into()),
+            source: env("OTP_EVENT_SOURCE").unwrap_or_else(|| crate::stream::SOURCE.into()),
+        };
+        Ok((app, events))
     }
 
     /// Production start for `route`: configuration from the environment, checked before any

@@ -28,6 +28,23 @@ impl Family {
         }
     }
 
+    /// The family's name in events and metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Contacts => "contacts",
+            Family::VerifyApi => "verify-api",
+            Family::Telemarketing => "telemarketing",
+            Family::Rao => "rao",
+        }
+    }
+
+    const ALL: [Family; 4] = [
+        Family::Contacts,
+        Family::VerifyApi,
+        Family::Telemarketing,
+        Family::Rao,
+    ];
+
     /// Whether the family authenticates with `client_id` + `Authorization` and the header
     /// contract (else a Bearer token).
     pub fn header_contract(self) -> bool {
@@ -62,6 +79,22 @@ impl SessionKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The family, the client and the id parts (decoded, joined by `/`) of a session key;
+    /// `None` for any other item of the table (a counter).
+    pub fn parts(&self) -> Option<(Family, String, String)> {
+        let mut parts = self.0.split('#');
+        let prefix = parts.next()?;
+        let family = Family::ALL.into_iter().find(|f| f.prefix() == prefix)?;
+        let decode = |p: &str| {
+            percent_encoding::percent_decode_str(p)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        let client = decode(parts.next()?);
+        let id: Vec<String> = parts.map(decode).collect();
+        (!id.is_empty()).then(|| (family, client, id.join("/")))
+    }
 }
 
 impl fmt::Display for SessionKey {
@@ -80,6 +113,16 @@ mod tests {
         assert_eq!(key.as_str(), "cv#acme#1#s-1");
         let otp = SessionKey::new(Family::VerifyApi, "acme", &["86b2"]);
         assert_eq!(otp.as_str(), "d7#acme#86b2");
+    }
+
+    #[test]
+    fn keys_decode_to_their_parts_and_counters_to_none() {
+        let key = SessionKey::new(Family::Contacts, "a#b", &["1", "s-1"]);
+        assert_eq!(
+            key.parts(),
+            Some((Family::Contacts, "a#b".to_string(), "1/s-1".to_string()))
+        );
+        assert_eq!(SessionKey::from_stored("rl#p#+1202#9".into()).parts(), None);
     }
 
     #[test]
