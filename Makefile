@@ -1,0 +1,25 @@
+# Everyday commands: thin wrappers over what the README documents.
+.PHONY: run test lint fmt build-lambdas deploy bench
+
+run:            ## the local server: every endpoint on one port, codes printed
+	cargo run --release --bin local-api
+
+test:           ## the whole test suite (installs and starts what it needs)
+	bash scripts/test.sh
+
+lint:           ## formatting, clippy, the SAM template
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	.venv/bin/cfn-lint template.yaml
+
+fmt:
+	cargo fmt --all
+
+build-lambdas:  ## release bootstraps of every function, for arm64 (cargo-lambda and zig)
+	cargo lambda build --release --arm64
+
+deploy:         ## build with SAM and deploy (guided the first time)
+	sam build && sam deploy --guided
+
+bench:          ## in-process figures (use cases and handlers)
+	cargo bench -p otp-tests --bench figures
