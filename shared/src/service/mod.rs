@@ -378,23 +378,27 @@ impl App {
         now: i64,
     ) -> Result<Outcome, ServiceError> {
         let key = &session.key;
-        if !self.take_guess(&session.destination, now).await? {
-            return match self.sessions.apply(key, &Transition::Lock).await? {
-                Applied::No(None) => Err(ServiceError::NotFound),
-                Applied::No(Some(s)) => {
-                    Ok(judge(&s, hash, now).unwrap_or(Outcome::AttemptsExceeded))
-                }
-                Applied::Yes(_) => Ok(Outcome::AttemptsExceeded),
-            };
-        }
         match self
             .sessions
             .apply(key, &Transition::CountFailure { now })
             .await?
         {
-            Applied::Yes(s) => Ok(Outcome::Invalid {
-                attempts_left: s.attempts_left(),
-            }),
+            // Only a guess the session counted is charged to the destination, so guesses a
+            // locked session refuses spend nothing and concurrent ones lock nothing early.
+            Applied::Yes(s) => {
+                if self.take_guess(&session.destination, now).await? {
+                    return Ok(Outcome::Invalid {
+                        attempts_left: s.attempts_left(),
+                    });
+                }
+                match self.sessions.apply(key, &Transition::Lock).await? {
+                    Applied::No(None) => Err(ServiceError::NotFound),
+                    Applied::No(Some(s)) => {
+                        Ok(judge(&s, hash, now).unwrap_or(Outcome::AttemptsExceeded))
+                    }
+                    Applied::Yes(_) => Ok(Outcome::AttemptsExceeded),
+                }
+            }
             Applied::No(None) => Err(ServiceError::NotFound),
             // The session changed under us (verified, exhausted or expired meanwhile).
             Applied::No(Some(s)) => Ok(judge(&s, hash, now).unwrap_or(Outcome::Invalid {
