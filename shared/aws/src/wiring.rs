@@ -85,11 +85,9 @@ impl Wiring {
     /// Production start of the stream consumer: the sessions table only, any client, and
     /// EventBridge (`OTP_EVENT_BUS`, default `default`; `OTP_EVENT_SOURCE`).
     pub async fn stream_from_env(&self) -> Result<(App, EventBridge), StartError> {
-        let app = self.start(None).await?;
+        let (app, sdk) = self.start(None).await?;
         // Events carry the country of phone destinations: load the metadata now.
         otp_core::domain::E164::warm_up();
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let events = EventBridge {
             client: aws_sdk_eventbridge::Client::new(&sdk),
             bus: env("OTP_EVENT_BUS").unwrap_or_else(|| "default".into()),
@@ -109,11 +107,11 @@ impl Wiring {
                 needed: route.ports,
             });
         }
-        self.start(Some(route)).await
+        Ok(self.start(Some(route)).await?.0)
     }
 
-    async fn start(&self, route: Option<&Route>) -> Result<App, StartError> {
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    /// The `App` and the one `SdkConfig` its clients were made from (for further clients).
+    async fn start(&self, route: Option<&Route>) -> Result<(App, SdkConfig), StartError> {
         // The pepper's secret is fetched below; a placeholder lets everything else be checked
         // before any network call.
         let pepper_secret = env("OTP_PEPPER")
@@ -160,7 +158,7 @@ impl Wiring {
         if let Some(d) = decryptor {
             app.decryptor = d;
         }
-        Ok(app)
+        Ok((app, sdk))
     }
 }
 
@@ -212,6 +210,11 @@ async fn decryptor(config: &Config, sdk: &SdkConfig) -> Result<Arc<dyn Decryptor
     let pem = fetch_secret(&aws_sdk_secretsmanager::Client::new(sdk), id).await?;
     let key = RsaOaep::from_pem(&pem).map_err(|r| invalid("OTP_RAO_PRIVATE_KEY_SECRET", r))?;
     Ok(Arc::new(key))
+}
+
+/// A non-empty environment variable.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 /// The `SecretString` of secret `id`.

@@ -260,10 +260,6 @@ impl Config {
         })
     }
 
-    pub fn from_env() -> Result<Config, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
     /// A startup error unless the Bearer families' clients (`bearer`) or the header-contract
     /// families' clients are configured.
     pub fn require_clients(&self, bearer: bool) -> Result<(), ConfigError> {

@@ -163,8 +163,9 @@ impl Entry {
         }
     }
 
-    /// Rows both families share: access (403) and sending too often (429, as every family).
-    pub fn shared(problem: &Problem, language: &str) -> Option<Entry> {
+    /// Rows both families share: access and the phone's country (403, the country refusal
+    /// located at the family's `phone_field`) and sending too often (429, as every family).
+    pub fn shared(problem: &Problem, language: &str, phone_field: &'static str) -> Option<Entry> {
         let too_many = |text: Text| {
             Entry::new(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -183,6 +184,14 @@ impl Entry {
             )
             .at("countryCode/businessCode/channelId")
             .info(ACCESS_NOT_CONFIGURED),
+            Reason::CountryRefused => Entry::new(
+                StatusCode::FORBIDDEN,
+                "invalid",
+                "destinationNotAllowed",
+                "The phone number's country is not allowed",
+            )
+            .at(phone_field)
+            .info(Text::CountryRefused.in_language(language)),
             Reason::RateLimited(_) => too_many(Text::RateLimited),
             Reason::ResendRefused(ResendRefusal::TooSoon { .. }) => too_many(Text::ResendTooSoon),
             Reason::ResendRefused(ResendRefusal::TooManySends) => too_many(Text::TooManySends),

@@ -32,10 +32,7 @@ impl App {
         now: Timestamp,
     ) -> Result<Vec<String>, ServiceError> {
         let fraud = &self.config.fraud;
-        let country = match destination {
-            Destination::Phone(p) => Some(p.country().unwrap_or_else(|| NON_GEOGRAPHIC.into())),
-            Destination::Email(_) => None,
-        };
+        let country = country_of(destination);
         if let Some(c) = &country {
             if !fraud.countries_of(client).allows(c) {
                 self.flag("country", destination, c);
@@ -68,23 +65,27 @@ impl App {
                     limit: fraud.sms_per_minute,
                     window_secs: 60,
                 };
-                let mut velocity = [
-                    charge(
-                        LimitScope::Prefix,
-                        &fraud.prefix,
-                        &format!("p#+{prefix}"),
-                        now,
+                // Unverified sends per prefix and country may also reach the window's verified
+                // ones (`relative`): the limit grows with genuine traffic.
+                charges.extend([
+                    rule(
+                        charge(
+                            LimitScope::Prefix,
+                            &fraud.prefix,
+                            &format!("p#+{prefix}"),
+                            now,
+                        ),
+                        true,
                     ),
-                    charge(LimitScope::Country, &fraud.country, &format!("k#{c}"), now),
-                    charge(LimitScope::Deployment, &per_minute, "g#sms", now),
-                ];
-                for (i, c) in velocity.iter_mut().enumerate() {
-                    c.rule = true;
-                    // Unverified sends per prefix and country may also reach the window's
-                    // verified ones: the limit grows with genuine traffic.
-                    c.counter.relative = i < 2;
-                }
-                charges.extend(velocity);
+                    rule(
+                        charge(LimitScope::Country, &fraud.country, &format!("k#{c}"), now),
+                        true,
+                    ),
+                    rule(
+                        charge(LimitScope::Deployment, &per_minute, "g#sms", now),
+                        false,
+                    ),
+                ]);
             }
         }
         let mut charged = Vec::new();
@@ -120,23 +121,23 @@ impl App {
         now: Timestamp,
     ) -> Result<bool, ServiceError> {
         let fraud = &self.config.fraud;
-        let window = self
-            .config
-            .destination_budget
-            .window(&self.destination_id(destination), now);
-        let purge_at = window.resets_at + i64::from(self.config.destination_budget.window_secs);
+        let budget = &self.config.destination_budget;
+        let counter = charge(
+            LimitScope::Destination,
+            budget,
+            &self.destination_id(destination),
+            now,
+        )
+        .counter;
         if self
             .sessions
-            .take_guess(&window.key, fraud.guesses, purge_at)
+            .take_guess(&counter.key, fraud.guesses, counter.purge_at)
             .await?
         {
             return Ok(true);
         }
-        let country = match destination {
-            Destination::Phone(p) => p.country().unwrap_or_else(|| NON_GEOGRAPHIC.into()),
-            Destination::Email(_) => "-".into(),
-        };
-        self.flag("guesses", destination, &country);
+        let country = country_of(destination);
+        self.flag("guesses", destination, country.as_deref().unwrap_or("-"));
         Ok(!fraud.enforced())
     }
 
@@ -163,6 +164,26 @@ impl App {
             false => "record",
         };
         tracing::warn!(rule, mode, to = %destination.masked(), country, "fraud rule refused");
+    }
+}
+
+/// The country SMS rules apply to (`001` for numbers of none); `None` for email.
+fn country_of(destination: &Destination) -> Option<String> {
+    match destination {
+        Destination::Phone(p) => Some(p.country().unwrap_or_else(|| NON_GEOGRAPHIC.into())),
+        Destination::Email(_) => None,
+    }
+}
+
+/// `charge` as a fraud rule, relative to the window's verified sends or not.
+fn rule(charge: Charge, relative: bool) -> Charge {
+    Charge {
+        rule: true,
+        counter: Counter {
+            relative,
+            ..charge.counter
+        },
+        ..charge
     }
 }
 

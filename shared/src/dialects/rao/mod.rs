@@ -29,7 +29,7 @@ impl Dialect for Rao {
 /// The table: each reason's status, type, code, details and, when no input is at fault,
 /// location and moreInfo.
 fn entry(problem: &Problem, language: &str) -> Entry {
-    if let Some(shared) = Entry::shared(problem, language) {
+    if let Some(shared) = Entry::shared(problem, language, "encryptedPhoneNumber") {
         return shared;
     }
     let text = |t: Text| t.in_language(language);
@@ -51,14 +51,6 @@ fn entry(problem: &Problem, language: &str) -> Entry {
             "Authorization credentials are missing or invalid",
         )
         .at("client_id/Authorization"),
-        Reason::CountryRefused => Entry::new(
-            StatusCode::FORBIDDEN,
-            "invalid",
-            "destinationNotAllowed",
-            "The phone number's country is not allowed",
-        )
-        .at("encryptedPhoneNumber")
-        .info(text(Text::CountryRefused)),
         Reason::NotFound(_) => Entry::new(
             StatusCode::NOT_FOUND,
             "error",
@@ -85,6 +77,7 @@ fn entry(problem: &Problem, language: &str) -> Entry {
         | Reason::NoAddress { .. }
         | Reason::UnknownTemplate
         | Reason::Forbidden
+        | Reason::CountryRefused
         | Reason::RateLimited(_) => Entry::new(
             StatusCode::BAD_REQUEST,
             "error",

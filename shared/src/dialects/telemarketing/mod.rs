@@ -28,7 +28,7 @@ impl Dialect for Telemarketing {
 /// The table: each reason's status, type, code, details and, when no input is at fault,
 /// location and moreInfo.
 fn entry(problem: &Problem, language: &str) -> Entry {
-    if let Some(shared) = Entry::shared(problem, language) {
+    if let Some(shared) = Entry::shared(problem, language, "phoneNumber") {
         return shared;
     }
     let text = |t: Text| t.in_language(language);
@@ -49,14 +49,6 @@ fn entry(problem: &Problem, language: &str) -> Entry {
             "Unauthorized access to this resource",
         )
         .at("client_id/Authorization"),
-        Reason::CountryRefused => Entry::new(
-            StatusCode::FORBIDDEN,
-            "invalid",
-            "destinationNotAllowed",
-            "The phone number's country is not allowed",
-        )
-        .at("phoneNumber")
-        .info(text(Text::CountryRefused)),
         Reason::NotFound(_) => bad_request().at("sid").info(text(Text::SessionNotFound)),
         Reason::ResendRefused(refusal) => {
             let why = match refusal {
@@ -95,6 +87,7 @@ fn entry(problem: &Problem, language: &str) -> Entry {
         | Reason::NoAddress { .. }
         | Reason::UnknownTemplate
         | Reason::Forbidden
+        | Reason::CountryRefused
         | Reason::RateLimited(_) => bad_request(),
     }
 }
