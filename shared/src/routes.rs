@@ -6,7 +6,7 @@ use crate::app::{App, Ports};
 use crate::dialects::{contacts, rao, telemarketing, verify_api};
 use crate::domain::Family;
 use crate::runtime::observe;
-use lambda_http::http::StatusCode;
+use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use std::collections::HashMap;
 use std::future::Future;
@@ -187,12 +187,18 @@ pub async fn dispatch(app: &App, req: Request) -> Response<Body> {
     match matching().find(|r| r.method.eq_ignore_ascii_case(method)) {
         Some(route) => route.call(app, req).await,
         None => {
-            let (status, message) = if matching().next().is_some() {
-                (StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
-            } else {
-                (StatusCode::NOT_FOUND, "Not Found")
-            };
-            crate::http::json(status, &serde_json::json!({ "message": message }))
+            let allowed: Vec<&str> = matching().map(|r| r.method).collect();
+            if allowed.is_empty() {
+                let body = serde_json::json!({ "message": "Not Found" });
+                return crate::http::json(StatusCode::NOT_FOUND, &body);
+            }
+            let body = serde_json::json!({ "message": "Method Not Allowed" });
+            let mut res = crate::http::json(StatusCode::METHOD_NOT_ALLOWED, &body);
+            // RFC 9110: a 405 lists the methods the resource has.
+            if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
+                res.headers_mut().insert(header::ALLOW, value);
+            }
+            res
         }
     }
 }

@@ -287,6 +287,17 @@ async fn malformed_bodies_are_422_with_fastapi_detail_and_nothing_is_written() {
             json!(["body", "recipient"]),
             "missing",
         ),
+        // Found by schemathesis: a fraction is no identifier.
+        (
+            with("template_id", json!(2.5e-42)),
+            json!(["body", "template_id"]),
+            "string_type",
+        ),
+        (
+            with("recipient", json!(971501234567.5)),
+            json!(["body", "recipient"]),
+            "string_type",
+        ),
         (
             with("recipient", json!("12ab")),
             json!(["body", "recipient"]),

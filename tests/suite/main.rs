@@ -2,6 +2,7 @@
 //! handlers in-process, the AWS adapters against moto, the repository's samples and drift checks.
 
 mod architecture;
+mod contract;
 mod docs;
 mod emulator_contacts;
 mod emulator_events;

@@ -84,6 +84,7 @@ async fn run() -> Result<(), String> {
     for route in otp_core::ROUTES {
         println!("  {:<6} {}", route.method, route.path);
     }
+    println!("  GET    /openapi.yaml   (the API contract)");
     println!("  GET    /_local/outbox   (DELETE clears it)");
     println!(
         "  GET    /_local/rao-public-key   (development key: encrypt RAO test values with it)"

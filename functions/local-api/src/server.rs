@@ -10,6 +10,9 @@ use otp_core::adapters::rsa_oaep::DEV_PUBLIC_KEY_PEM;
 use otp_core::{routes, App};
 use std::sync::Arc;
 
+/// The API contract, served at `GET /openapi.yaml` (clients and schemathesis read it there).
+const OPENAPI: &str = include_str!("../../../openapi.yaml");
+
 /// Bodies past this are refused before reaching a handler (handlers refuse far smaller).
 const READ_LIMIT: usize = 1 << 20;
 
@@ -48,6 +51,12 @@ fn reply(status: u16, json: serde_json::Value) -> Reply {
 
 async fn handle(app: &'static App, outbox: &Outbox, req: hyper::Request<Incoming>) -> Reply {
     let path = req.uri().path().to_string();
+    if path == "/openapi.yaml" {
+        return hyper::Response::builder()
+            .header("content-type", "application/yaml")
+            .body(Full::new(Bytes::from_static(OPENAPI.as_bytes())))
+            .expect("static response parts are valid");
+    }
     if path == "/_local/rao-public-key" {
         return hyper::Response::builder()
             .header("content-type", "application/x-pem-file")

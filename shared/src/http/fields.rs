@@ -144,11 +144,12 @@ impl Fields {
         }
     }
 
-    /// A string or a number, as text (identifiers some clients send either way).
+    /// A string or a whole number, as text (identifiers some clients send either way). A
+    /// fraction or an exponent is no identifier: `2.5e-42` is refused, not read as text.
     pub fn opt_text(&mut self, name: &str) -> Option<String> {
         match self.present(name)? {
             Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
+            Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
             _ => {
                 self.fail(name, Fault::WrongType("string"));
                 None
