@@ -3,6 +3,7 @@
 
 pub mod delivery;
 pub mod dynamodb;
+pub mod emf;
 pub mod stream;
 pub mod wiring;
 
@@ -13,6 +14,7 @@ use otp_core::{App, Route};
 /// Runs the sessions table's stream consumer (function `session-events`).
 pub async fn serve_stream() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
+    let emf = emf::Emf::from_env("session-events")?;
     let (app, events) = wiring::SESSIONS_ONLY
         .stream_from_env()
         .await
@@ -21,16 +23,18 @@ pub async fn serve_stream() -> Result<(), lambda_http::Error> {
     let events: &'static stream::EventBridge = Box::leak(Box::new(events));
     lambda_http::lambda_runtime::run(lambda_http::service_fn(
         move |event: lambda_http::LambdaEvent<serde_json::Value>| async move {
-            Ok::<_, std::convert::Infallible>(stream::handle(app, events, &event.payload).await)
+            let handled = emf.invoke(stream::handle(app, events, &event.payload));
+            Ok::<_, std::convert::Infallible>(handled.await)
         },
     ))
     .await
 }
 
-/// Runs one Lambda function: telemetry, `App` once per cold start (built by `wiring`), then
-/// `route`'s handler for every invocation.
+/// Runs one Lambda function: telemetry and metrics, `App` once per cold start (built by
+/// `wiring`), then `route`'s handler for every invocation, its metrics flushed after it.
 pub async fn serve(route: &'static Route, wiring: Wiring) -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
+    let emf = emf::Emf::from_env(route.function)?;
     let app = wiring
         .from_env(route)
         .await
@@ -38,7 +42,7 @@ pub async fn serve(route: &'static Route, wiring: Wiring) -> Result<(), lambda_h
     // Lives as long as the process: shared by every invocation.
     let app: &'static App = Box::leak(Box::new(app));
     lambda_http::run(lambda_http::service_fn(move |req| async move {
-        Ok::<_, std::convert::Infallible>(route.call(app, req).await)
+        Ok::<_, std::convert::Infallible>(emf.invoke(route.call(app, req)).await)
     }))
     .await
 }

@@ -80,12 +80,17 @@ impl SessionKey {
         &self.0
     }
 
+    /// The family a session key belongs to (`None` for a counter's key).
+    pub fn family(&self) -> Option<Family> {
+        let prefix = self.0.split('#').next()?;
+        Family::ALL.into_iter().find(|f| f.prefix() == prefix)
+    }
+
     /// The family, the client and the id parts (decoded, joined by `/`) of a session key;
     /// `None` for any other item of the table (a counter).
     pub fn parts(&self) -> Option<(Family, String, String)> {
-        let mut parts = self.0.split('#');
-        let prefix = parts.next()?;
-        let family = Family::ALL.into_iter().find(|f| f.prefix() == prefix)?;
+        let family = self.family()?;
+        let mut parts = self.0.split('#').skip(1);
         let decode = |p: &str| {
             percent_encoding::percent_decode_str(p)
                 .decode_utf8_lossy()

@@ -6,6 +6,7 @@ pub mod i18n;
 pub mod key;
 pub mod limits;
 pub mod session;
+pub mod sms;
 
 pub use code::{Alphabet, Code, CodeHash, Pepper};
 pub use destination::{Channel, Destination, Email, E164};

@@ -1,8 +1,10 @@
 //! Use cases: send, resend, check, verify, status. All policy lives here, over the ports;
 //! the fraud shield's part in `shield`.
 
+use self::metrics::{count, Count};
 use crate::app::App;
 use crate::domain::code::RandomnessError;
+use crate::domain::sms;
 use crate::domain::{
     Channel, Code, CodeHash, Destination, LimitScope, Policy, ResendRefusal, Session, SessionKey,
     Status, Template, Transition,
@@ -10,6 +12,7 @@ use crate::domain::{
 use crate::ports::{Applied, DeliveryError, Message, StoreError};
 use std::collections::BTreeMap;
 
+pub mod metrics;
 mod shield;
 
 pub use shield::CHARGED;
@@ -143,7 +146,9 @@ impl App {
     /// (existing session: plus a resend's `GetItem` and `UpdateItem`).
     pub async fn send(&self, new: NewSession) -> Result<Issued, ServiceError> {
         let now = self.clock.now();
-        let charged = self.admit(&new.client, &new.destination, now).await?;
+        let charged = self
+            .admit(&new.client, &new.key, &new.destination, now)
+            .await?;
         let code = Code::generate(new.policy.code_length.into(), new.policy.alphabet)?;
         let (binding, recorded) = match &new.binding {
             Binding::None => (None, None),
@@ -228,7 +233,7 @@ impl App {
             return Err(ServiceError::NotFound);
         }
         if let Some(refusal) = current.resend_refusal(now, r.allow_expired) {
-            return Err(ServiceError::ResendRefused(refusal));
+            return Err(resend_refused(refusal, &current));
         }
         let destination = r.to.unwrap_or(current.destination);
         let binding = match recorded {
@@ -237,7 +242,7 @@ impl App {
         };
         if charge {
             // A resend's velocity charge is never given back: each SMS sent costs money.
-            self.admit(r.client, &destination, now).await?;
+            self.admit(r.client, r.key, &destination, now).await?;
         }
         let code = Code::generate(current.policy.code_length.into(), current.policy.alphabet)?;
         let transition = Transition::Reissue {
@@ -254,13 +259,15 @@ impl App {
                 self.deliver(session, &code).await
             }
             Applied::No(None) => Err(ServiceError::NotFound),
-            Applied::No(Some(old)) => Err(ServiceError::ResendRefused(
-                old.resend_refusal(now, r.allow_expired)
-                    .unwrap_or(ResendRefusal::TooSoon {
-                        retry_after_secs: 1,
-                        cooldown_secs: old.policy.resend_cooldown_secs,
-                    }),
-            )),
+            Applied::No(Some(old)) => {
+                let refusal =
+                    old.resend_refusal(now, r.allow_expired)
+                        .unwrap_or(ResendRefusal::TooSoon {
+                            retry_after_secs: 1,
+                            cooldown_secs: old.policy.resend_cooldown_secs,
+                        });
+                Err(resend_refused(refusal, &old))
+            }
         }
     }
 
@@ -285,14 +292,26 @@ impl App {
             html: rendered.html.filter(|_| email),
             sender_id: session.extra.get(SENDER_ID).cloned(),
         };
+        let (key, to) = (&session.key, &session.destination);
+        count(Count::CodesSent, key, to, 1);
         let Err(error) = self.sender.send(&message).await else {
-            tracing::info!(channel = channel.as_str(), to = %session.destination.masked(), "code delivered");
+            tracing::info!(channel = channel.as_str(), to = %to.masked(), "code delivered");
+            count(Count::CodesDelivered, key, to, 1);
+            if channel == Channel::Sms {
+                count(
+                    Count::SmsSegments,
+                    key,
+                    to,
+                    sms::segments(&message.body).into(),
+                );
+            }
             return Ok(Issued {
                 session,
                 caller_part,
             });
         };
-        tracing::warn!(channel = channel.as_str(), to = %session.destination.masked(), %error, "delivery failed");
+        tracing::warn!(channel = channel.as_str(), to = %to.masked(), %error, "delivery failed");
+        count(Count::DeliveryFailed, key, to, 1);
         let kill = Transition::MarkUndeliverable {
             code_hash: session.code_hash,
         };
@@ -319,7 +338,7 @@ impl App {
             .await?
             .ok_or(ServiceError::NotFound)?;
         let hash = self.code_hash(key, code, subject);
-        match judge(&session, &hash, now) {
+        match judged(&session, &hash, now) {
             Some(outcome) => Ok(outcome),
             None if session.code_hash.matches(&hash) => Ok(Outcome::Valid {
                 attempts_left: session.attempts_left(),
@@ -351,6 +370,7 @@ impl App {
             .await?
         {
             Applied::Yes(s) => {
+                count(Count::Verified, key, &s.destination, 1);
                 let charged = s.extra.get(CHARGED).filter(|_| self.give_back_on_verify);
                 if let Some(charged) = charged {
                     if let Err(error) = self.give_back(charged).await {
@@ -362,7 +382,7 @@ impl App {
                 })
             }
             Applied::No(None) => Err(ServiceError::NotFound),
-            Applied::No(Some(old)) => match judge(&old, &hash, now) {
+            Applied::No(Some(old)) => match judged(&old, &hash, now) {
                 Some(outcome) => Ok(outcome),
                 None => self.count_failure(&old, &hash, now).await,
             },
@@ -386,7 +406,12 @@ impl App {
             // Only a guess the session counted is charged to the destination, so guesses a
             // locked session refuses spend nothing and concurrent ones lock nothing early.
             Applied::Yes(s) => {
-                if self.take_guess(&session.destination, now).await? {
+                let to = &session.destination;
+                count(Count::WrongAttempts, key, to, 1);
+                if s.attempts_left() == 0 {
+                    count(Count::Locked, key, to, 1);
+                }
+                if self.take_guess(key, to, now).await? {
                     return Ok(Outcome::Invalid {
                         attempts_left: s.attempts_left(),
                     });
@@ -394,14 +419,17 @@ impl App {
                 match self.sessions.apply(key, &Transition::Lock).await? {
                     Applied::No(None) => Err(ServiceError::NotFound),
                     Applied::No(Some(s)) => {
-                        Ok(judge(&s, hash, now).unwrap_or(Outcome::AttemptsExceeded))
+                        Ok(judged(&s, hash, now).unwrap_or(Outcome::AttemptsExceeded))
                     }
-                    Applied::Yes(_) => Ok(Outcome::AttemptsExceeded),
+                    Applied::Yes(_) => {
+                        count(Count::Locked, key, to, 1);
+                        Ok(Outcome::AttemptsExceeded)
+                    }
                 }
             }
             Applied::No(None) => Err(ServiceError::NotFound),
             // The session changed under us (verified, exhausted or expired meanwhile).
-            Applied::No(Some(s)) => Ok(judge(&s, hash, now).unwrap_or(Outcome::Invalid {
+            Applied::No(Some(s)) => Ok(judged(&s, hash, now).unwrap_or(Outcome::Invalid {
                 attempts_left: s.attempts_left(),
             })),
         }
@@ -411,6 +439,26 @@ impl App {
     pub async fn status(&self, key: &SessionKey) -> Result<Session, ServiceError> {
         self.sessions.get(key).await?.ok_or(ServiceError::NotFound)
     }
+}
+
+/// `judge`, counting a code presented too late.
+fn judged(session: &Session, hash: &CodeHash, now: i64) -> Option<Outcome> {
+    let outcome = judge(session, hash, now);
+    if outcome == Some(Outcome::Expired) {
+        count(Count::Expired, &session.key, &session.destination, 1);
+    }
+    outcome
+}
+
+/// A resend refusal; sending too soon or too often counts as rate-limited.
+fn resend_refused(refusal: ResendRefusal, session: &Session) -> ServiceError {
+    if matches!(
+        refusal,
+        ResendRefusal::TooSoon { .. } | ResendRefusal::TooManySends
+    ) {
+        count(Count::RateLimited, &session.key, &session.destination, 1);
+    }
+    ServiceError::ResendRefused(refusal)
 }
 
 /// The outcome a session imposes whatever the code, or `None` when the code decides.

@@ -2,10 +2,11 @@
 //! budgets, SMS-pumping velocity, guesses across sessions; and the give-back of a verified
 //! send. In `record` mode a fraud rule logs what it would refuse and refuses nothing.
 
+use super::metrics::{count, count_rule, Count};
 use super::ServiceError;
 use crate::app::App;
 use crate::config::fraud::NON_GEOGRAPHIC;
-use crate::domain::{Destination, LimitScope, SendBudget, Timestamp};
+use crate::domain::{Destination, LimitScope, SendBudget, SessionKey, Timestamp};
 use crate::ports::{Counter, StoreError};
 
 /// `extra` entry listing the velocity counters a session's first send was charged to.
@@ -28,6 +29,7 @@ impl App {
     pub(super) async fn admit(
         &self,
         client: &str,
+        key: &SessionKey,
         destination: &Destination,
         now: Timestamp,
     ) -> Result<Vec<String>, ServiceError> {
@@ -35,7 +37,7 @@ impl App {
         let country = country_of(destination);
         if let Some(c) = &country {
             if !fraud.countries_of(client).allows(c) {
-                self.flag("country", destination, c);
+                self.flag("country", key, destination, c);
                 if fraud.enforced() {
                     return Err(ServiceError::CountryRefused { country: c.clone() });
                 }
@@ -97,11 +99,10 @@ impl App {
                 continue;
             }
             if c.rule {
-                self.flag(
-                    c.scope.as_str(),
-                    destination,
-                    country.as_deref().unwrap_or("-"),
-                );
+                let country = country.as_deref().unwrap_or("-");
+                self.flag(c.scope.as_str(), key, destination, country);
+            } else {
+                count(Count::RateLimited, key, destination, 1);
             }
             if !c.rule || fraud.enforced() {
                 return Err(ServiceError::RateLimited {
@@ -117,6 +118,7 @@ impl App {
     /// are spent and the shield enforces (the caller then locks the session).
     pub(super) async fn take_guess(
         &self,
+        key: &SessionKey,
         destination: &Destination,
         now: Timestamp,
     ) -> Result<bool, ServiceError> {
@@ -137,7 +139,8 @@ impl App {
             return Ok(true);
         }
         let country = country_of(destination);
-        self.flag("guesses", destination, country.as_deref().unwrap_or("-"));
+        let country = country.as_deref().unwrap_or("-");
+        self.flag("guesses", key, destination, country);
         Ok(!fraud.enforced())
     }
 
@@ -157,18 +160,19 @@ impl App {
         format!("d#{}", &digest.to_hex()[..32])
     }
 
-    /// Logs a fraud rule's refusal (or, in `record` mode, the refusal it would make).
-    fn flag(&self, rule: &str, destination: &Destination, country: &str) {
-        let mode = match self.config.fraud.enforced() {
-            true => "enforce",
-            false => "record",
+    /// Logs and counts a fraud rule's refusal (or, in `record` mode, the refusal it would make).
+    fn flag(&self, rule: &str, key: &SessionKey, destination: &Destination, country: &str) {
+        let (mode, counted) = match self.config.fraud.enforced() {
+            true => ("enforce", Count::FraudBlocked),
+            false => ("record", Count::FraudFlagged),
         };
         tracing::warn!(rule, mode, to = %destination.masked(), country, "fraud rule refused");
+        count_rule(counted, key, destination, Some(rule), 1);
     }
 }
 
 /// The country SMS rules apply to (`001` for numbers of none); `None` for email.
-fn country_of(destination: &Destination) -> Option<String> {
+pub(super) fn country_of(destination: &Destination) -> Option<String> {
     match destination {
         Destination::Phone(p) => Some(p.country().unwrap_or_else(|| NON_GEOGRAPHIC.into())),
         Destination::Email(_) => None,

@@ -1,0 +1,122 @@
+//! What the service counts, through the `metrics` facade: a counter per question the dashboard
+//! answers, with dimensions `family` and `channel` only. The destination's `country` and the
+//! fraud `rule` are request properties, collected by `with_properties` for the exporter (EMF in
+//! otp-aws), so CloudWatch's dimension sets stay family × channel. With no recorder installed
+//! (local server, unit tests) counting is a no-op. Never a code, a token or a destination.
+
+use super::shield::country_of;
+use crate::domain::{Destination, SessionKey};
+use ::metrics::Label;
+use std::cell::RefCell;
+use std::future::Future;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Count {
+    /// A code handed to SNS or SES (first sends and resends).
+    CodesSent,
+    /// The provider accepted it.
+    CodesDelivered,
+    /// The provider refused it (the code then can never verify).
+    DeliveryFailed,
+    /// SMS segments the accepted messages bill as.
+    SmsSegments,
+    Verified,
+    WrongAttempts,
+    /// A code presented after its session expired.
+    Expired,
+    /// A session locked by its last attempt or by the destination's guesses running out.
+    Locked,
+    /// A send refused by a budget or the resend rules (429).
+    RateLimited,
+    /// A send or a guess refused by a fraud rule (country, prefix, country velocity,
+    /// deployment ceiling, guesses).
+    FraudBlocked,
+    /// What a fraud rule would have refused, in `record` mode.
+    FraudFlagged,
+}
+
+impl Count {
+    pub const ALL: [Count; 11] = [
+        Count::CodesSent,
+        Count::CodesDelivered,
+        Count::DeliveryFailed,
+        Count::SmsSegments,
+        Count::Verified,
+        Count::WrongAttempts,
+        Count::Expired,
+        Count::Locked,
+        Count::RateLimited,
+        Count::FraudBlocked,
+        Count::FraudFlagged,
+    ];
+
+    /// The CloudWatch metric name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Count::CodesSent => "CodesSent",
+            Count::CodesDelivered => "CodesDelivered",
+            Count::DeliveryFailed => "DeliveryFailed",
+            Count::SmsSegments => "SmsSegments",
+            Count::Verified => "Verified",
+            Count::WrongAttempts => "WrongAttempts",
+            Count::Expired => "Expired",
+            Count::Locked => "Locked",
+            Count::RateLimited => "RateLimited",
+            Count::FraudBlocked => "FraudBlocked",
+            Count::FraudFlagged => "FraudFlagged",
+        }
+    }
+}
+
+/// Properties of the request being served: (name, value), latest value per name.
+pub type Properties = Vec<(&'static str, String)>;
+
+tokio::task_local! {
+    static PROPERTIES: RefCell<Properties>;
+}
+
+/// Runs `work`, returning with its output the properties the counts it made carry.
+pub async fn with_properties<F: Future>(work: F) -> (F::Output, Properties) {
+    PROPERTIES
+        .scope(RefCell::new(Vec::new()), async {
+            let output = work.await;
+            (output, PROPERTIES.with(|p| p.take()))
+        })
+        .await
+}
+
+/// Sets a property of the request (a no-op outside `with_properties`).
+fn property(name: &'static str, value: String) {
+    let _ = PROPERTIES.try_with(|p| {
+        let mut p = p.borrow_mut();
+        p.retain(|(n, _)| *n != name);
+        p.push((name, value));
+    });
+}
+
+/// Counts `n` of `what` for the session `key` to `destination`.
+pub fn count(what: Count, key: &SessionKey, destination: &Destination, n: u64) {
+    count_rule(what, key, destination, None, n);
+}
+
+/// `count`, naming the fraud rule that refused.
+pub fn count_rule(
+    what: Count,
+    key: &SessionKey,
+    destination: &Destination,
+    rule: Option<&str>,
+    n: u64,
+) {
+    let family = key.family().map_or("unknown", |f| f.name());
+    let labels = [
+        Label::new("family", family),
+        Label::new("channel", destination.channel().as_str()),
+    ];
+    ::metrics::counter!(what.name(), labels.iter()).increment(n);
+    if let Some(country) = country_of(destination) {
+        property("country", country);
+    }
+    if let Some(rule) = rule {
+        property("rule", rule.to_string());
+    }
+}
