@@ -148,3 +148,58 @@ async fn a_send_and_its_verification_write_the_documented_emf() {
         "properties do not outlive their request"
     );
 }
+
+/// A CloudWatch Logs subscription's Lambda payload carrying `lines`: base64 of gzipped JSON.
+fn subscription_payload(lines: &[String]) -> Value {
+    use base64::Engine;
+    use std::io::Write;
+    let events: Vec<Value> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| json!({ "id": i.to_string(), "timestamp": 1_795_399_000_000i64, "message": l }))
+        .collect();
+    let data = json!({
+        "owner": "123456789012", "logGroup": "/otp/functions", "logStream": "2026/11/23/[$LATEST]abc",
+        "subscriptionFilters": ["fraud-refusals"], "messageType": "DATA_MESSAGE", "logEvents": events,
+    });
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(data.to_string().as_bytes()).unwrap();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap());
+    json!({ "awslogs": { "data": encoded } })
+}
+
+#[tokio::test]
+async fn a_fraud_refusal_reaches_eventbridge_as_blocked_from_its_emf_line() {
+    let emf = Emf::install("OtpVerification", "send-otp").unwrap();
+    let aws = otp_tests::emulator::Aws::new().await;
+    let (publisher, queue) = aws.bus_to_queue().await;
+    let mut h = Harness::new();
+    h.app.config.fraud.countries.blocked = parse_countries("MX").unwrap();
+    let send = Req::post("/verify/v1/otp/send-otp", json!({ "recipient": PHONE }));
+    let (refused, docs) = invoke(emf, &h, send).await;
+    assert_eq!(refused.status, 403);
+    let lines: Vec<String> = docs.iter().map(Value::to_string).collect();
+
+    let payload = subscription_payload(&lines);
+    assert!(otp_aws::blocked::is_subscription(&payload));
+    otp_aws::blocked::handle(&publisher, &payload)
+        .await
+        .unwrap();
+    let events = aws.drain(&queue).await;
+    assert_eq!(events.len(), 1, "one refusal, one event: {events:?}");
+    let event = &events[0];
+    println!("a lifecycle event of this run: {event}");
+    assert_eq!(event["source"], otp_aws::stream::SOURCE);
+    assert_eq!(event["detail-type"], "OTP session blocked");
+    let detail = &event["detail"];
+    assert_eq!(
+        (&detail["family"], &detail["client"], &detail["channel"]),
+        (&json!("verify-api"), &json!("acme"), &json!("sms"))
+    );
+    assert_eq!(
+        (&detail["country"], &detail["rule"]),
+        (&json!("MX"), &json!("country"))
+    );
+    assert_eq!(detail["destination"], "+525*******78");
+    assert!(!event.to_string().contains(&PHONE[4..]), "no full number");
+}

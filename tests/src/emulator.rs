@@ -9,7 +9,7 @@ use otp_aws::wiring::CONTACTS_AND_DELIVERY;
 use otp_core::adapters::memory::ManualClock;
 use otp_core::domain::SessionKey;
 use otp_core::App;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// moto's base URL, as `scripts/test.sh` exports it.
@@ -271,6 +271,68 @@ impl Aws {
             client: aws_sdk_eventbridge::Client::new(&sdk_config(&self.url).await),
             bus: "default".into(),
             source: otp_aws::stream::SOURCE.into(),
+        }
+    }
+
+    /// A bus of this test's own with a rule delivering everything from `SOURCE` to a new queue;
+    /// the publisher and the queue's URL.
+    pub async fn bus_to_queue(&self) -> (otp_aws::stream::EventBridge, String) {
+        let id = unique();
+        let bus = format!("otp-{id}");
+        self.aws_json("events", "AWSEvents.CreateEventBus", json!({ "Name": bus }))
+            .await;
+        let queue = self
+            .aws_json(
+                "sqs",
+                "AmazonSQS.CreateQueue",
+                json!({ "QueueName": format!("events-{id}") }),
+            )
+            .await["QueueUrl"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let arn = self
+            .aws_json(
+                "sqs",
+                "AmazonSQS.GetQueueAttributes",
+                json!({ "QueueUrl": queue, "AttributeNames": ["QueueArn"] }),
+            )
+            .await["Attributes"]["QueueArn"]
+            .clone();
+        let pattern = json!({ "source": [otp_aws::stream::SOURCE] }).to_string();
+        let rule = json!({ "Name": "all", "EventBusName": bus, "EventPattern": pattern });
+        self.aws_json("events", "AWSEvents.PutRule", rule).await;
+        let target = json!({ "Rule": "all", "EventBusName": bus, "Targets": [{ "Id": "queue", "Arn": arn }] });
+        self.aws_json("events", "AWSEvents.PutTargets", target)
+            .await;
+        let publisher = otp_aws::stream::EventBridge {
+            bus,
+            ..self.event_bus().await
+        };
+        (publisher, queue)
+    }
+
+    /// Every message on `queue`, parsed, deleted as read.
+    pub async fn drain(&self, queue: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        loop {
+            let got = self
+                .aws_json(
+                    "sqs",
+                    "AmazonSQS.ReceiveMessage",
+                    json!({ "QueueUrl": queue, "MaxNumberOfMessages": 10 }),
+                )
+                .await;
+            let messages = got["Messages"].as_array().cloned().unwrap_or_default();
+            if messages.is_empty() {
+                return out;
+            }
+            for m in messages {
+                out.push(serde_json::from_str(m["Body"].as_str().unwrap()).unwrap());
+                let receipt = json!({ "QueueUrl": queue, "ReceiptHandle": m["ReceiptHandle"] });
+                self.aws_json("sqs", "AmazonSQS.DeleteMessage", receipt)
+                    .await;
+            }
         }
     }
 

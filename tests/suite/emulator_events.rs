@@ -1,71 +1,10 @@
 //! Lifecycle events: the sessions table's stream in moto, through `session-events`' handler,
 //! onto an EventBridge bus in moto, delivered by a rule to an SQS queue and read back.
 
-use otp_aws::stream::{handle, EventBridge, SOURCE};
-use otp_tests::emulator::{unique, Aws};
+use otp_aws::stream::{handle, SOURCE};
+use otp_tests::emulator::Aws;
 use otp_tests::{call, Req};
 use serde_json::{json, Value};
-
-/// A bus of this test's own with a rule delivering everything from `SOURCE` to a new queue;
-/// the publisher and the queue's URL.
-async fn bus_to_queue(aws: &Aws) -> (EventBridge, String) {
-    let id = unique();
-    let bus = format!("otp-{id}");
-    aws.aws_json("events", "AWSEvents.CreateEventBus", json!({ "Name": bus }))
-        .await;
-    let queue = aws
-        .aws_json(
-            "sqs",
-            "AmazonSQS.CreateQueue",
-            json!({ "QueueName": format!("events-{id}") }),
-        )
-        .await["QueueUrl"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let arn = aws
-        .aws_json(
-            "sqs",
-            "AmazonSQS.GetQueueAttributes",
-            json!({ "QueueUrl": queue, "AttributeNames": ["QueueArn"] }),
-        )
-        .await["Attributes"]["QueueArn"]
-        .clone();
-    let pattern = json!({ "source": [SOURCE] }).to_string();
-    let rule = json!({ "Name": "all", "EventBusName": bus, "EventPattern": pattern });
-    aws.aws_json("events", "AWSEvents.PutRule", rule).await;
-    let target =
-        json!({ "Rule": "all", "EventBusName": bus, "Targets": [{ "Id": "queue", "Arn": arn }] });
-    aws.aws_json("events", "AWSEvents.PutTargets", target).await;
-    let publisher = EventBridge {
-        bus,
-        ..aws.event_bus().await
-    };
-    (publisher, queue)
-}
-
-async fn drain(aws: &Aws, queue: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    loop {
-        let got = aws
-            .aws_json(
-                "sqs",
-                "AmazonSQS.ReceiveMessage",
-                json!({ "QueueUrl": queue, "MaxNumberOfMessages": 10 }),
-            )
-            .await;
-        let messages = got["Messages"].as_array().cloned().unwrap_or_default();
-        if messages.is_empty() {
-            return out;
-        }
-        for m in messages {
-            out.push(serde_json::from_str(m["Body"].as_str().unwrap()).unwrap());
-            let receipt = json!({ "QueueUrl": queue, "ReceiptHandle": m["ReceiptHandle"] });
-            aws.aws_json("sqs", "AmazonSQS.DeleteMessage", receipt)
-                .await;
-        }
-    }
-}
 
 async fn verify(aws: &Aws, id: &str, code: &str) -> Value {
     let body = json!({ "otp_id": id, "otp_code": code });
@@ -77,7 +16,7 @@ async fn verify(aws: &Aws, id: &str, code: &str) -> Value {
 #[tokio::test]
 async fn every_session_change_reaches_eventbridge_without_the_code() {
     let aws = Aws::new().await;
-    let (publisher, queue) = bus_to_queue(&aws).await;
+    let (publisher, queue) = aws.bus_to_queue().await;
     let send = || {
         Req::post(
             "/verify/v1/otp/send-otp",
@@ -111,7 +50,7 @@ async fn every_session_change_reaches_eventbridge_without_the_code() {
     let stream = aws.stream_event().await;
     let out = handle(&aws.app, &publisher, &stream).await;
     assert_eq!(out, json!({ "batchItemFailures": [] }));
-    let events = drain(&aws, &queue).await;
+    let events = aws.drain(&queue).await;
     let seen = |id: &str| -> Vec<String> {
         events
             .iter()

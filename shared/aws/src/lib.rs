@@ -1,6 +1,7 @@
 //! The AWS side of the OTP service: DynamoDB, SNS and SES adapters of `otp-core`'s ports,
 //! the wirings that build an `App` from them, and `serve`, the `main` of every function.
 
+pub mod blocked;
 pub mod delivery;
 pub mod dynamodb;
 pub mod emf;
@@ -10,8 +11,10 @@ pub mod wiring;
 pub use wiring::{StartError, Wiring};
 
 use otp_core::{App, Route};
+use serde_json::Value;
 
-/// Runs the sessions table's stream consumer (function `session-events`).
+/// Runs `session-events`: the sessions table's stream and the fraud refusals' log
+/// subscription, into lifecycle events.
 pub async fn serve_stream() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let emf = emf::Emf::from_env("session-events")?;
@@ -23,8 +26,16 @@ pub async fn serve_stream() -> Result<(), lambda_http::Error> {
     let events: &'static stream::EventBridge = Box::leak(Box::new(events));
     lambda_http::lambda_runtime::run(lambda_http::service_fn(
         move |event: lambda_http::LambdaEvent<serde_json::Value>| async move {
-            let handled = emf.invoke(stream::handle(app, events, &event.payload));
-            Ok::<_, std::convert::Infallible>(handled.await)
+            // The sessions table's stream, or the log subscription of fraud refusals.
+            let payload = &event.payload;
+            emf.invoke(async {
+                if blocked::is_subscription(payload) {
+                    blocked::handle(events, payload).await.map(|()| Value::Null)
+                } else {
+                    Ok(stream::handle(app, events, payload).await)
+                }
+            })
+            .await
         },
     ))
     .await

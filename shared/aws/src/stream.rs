@@ -36,6 +36,8 @@ pub enum Kind {
     /// A pending session reached its purge time unverified (reported when DynamoDB's TTL
     /// deletes it, up to the retention period after its expiry).
     Expired,
+    /// A fraud rule refused a send or a guess (from the log subscription: `blocked`).
+    Blocked,
 }
 
 impl Kind {
@@ -47,6 +49,7 @@ impl Kind {
             Kind::Locked => "locked",
             Kind::Undeliverable => "undeliverable",
             Kind::Expired => "expired",
+            Kind::Blocked => "blocked",
         }
     }
 }

@@ -2,7 +2,8 @@
 //! answers, with dimensions `family` and `channel` only. The destination's `country` and the
 //! fraud `rule` are request properties, collected by `with_properties` for the exporter (EMF in
 //! otp-aws), so CloudWatch's dimension sets stay family × channel. With no recorder installed
-//! (local server, unit tests) counting is a no-op. Never a code, a token or a destination.
+//! (local server, unit tests) counting is a no-op. Never a code, a token or a full
+//! destination: a fraud refusal adds its client and masked destination, for its `blocked` event.
 
 use super::shield::country_of;
 use crate::domain::{Destination, SessionKey};
@@ -117,6 +118,11 @@ pub fn count_rule(
         property("country", country);
     }
     if let Some(rule) = rule {
+        // What a `blocked` lifecycle event reports (otp-aws reads it from this line).
         property("rule", rule.to_string());
+        property("destination", destination.masked());
+        if let Some((_, client, _)) = key.parts() {
+            property("client", client);
+        }
     }
 }
