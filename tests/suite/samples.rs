@@ -321,3 +321,38 @@ fn cargo_lambda_watch_routes_match_the_route_table() {
         );
     }
 }
+
+#[test]
+fn the_alarms_watch_every_function_and_every_family_and_channel() {
+    let template = read("template.yaml");
+    let functions: Vec<&str> = template
+        .lines()
+        .filter_map(|l| l.strip_prefix("  ")?.strip_suffix("Function:"))
+        .filter(|name| !name.is_empty() && !name.starts_with(" "))
+        .collect();
+    assert_eq!(functions.len(), ROUTES.len() + 1, "{functions:?}");
+    for kind in ["Errors", "Throttles"] {
+        for f in &functions {
+            let watched = format!(
+                "MetricName: {kind}, Dimensions: [{{ Name: FunctionName, Value: !Ref {f}Function }}]"
+            );
+            assert!(template.contains(&watched), "no {kind} alarm on {f}");
+        }
+    }
+    // The business alarms sum every dimension set the service writes (family × channel).
+    let mut sets = vec![("contacts", "email")];
+    sets.extend(otp_core::domain::Family::ALL.map(|f| (f.name(), "sms")));
+    for metric in ["CodesSent", "Verified", "DeliveryFailed", "FraudBlocked"] {
+        for (family, channel) in &sets {
+            let summed = format!("MetricName: {metric}, Dimensions: [{{ Name: family, Value: {family} }}, {{ Name: channel, Value: {channel} }}]");
+            assert!(
+                template.contains(&summed),
+                "{metric} of {family} {channel} unwatched"
+            );
+        }
+    }
+    assert!(template.contains(&format!(
+        "FilterPattern: '{}'",
+        otp_aws::blocked::FILTER_PATTERN
+    )));
+}

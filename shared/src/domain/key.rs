@@ -38,7 +38,7 @@ impl Family {
         }
     }
 
-    const ALL: [Family; 4] = [
+    pub const ALL: [Family; 4] = [
         Family::Contacts,
         Family::VerifyApi,
         Family::Telemarketing,
