@@ -126,7 +126,7 @@ async fn a_send_and_its_verification_write_the_documented_emf() {
         .expect("FraudBlocked");
     assert_eq!(
         (&blocked["rule"], &blocked["country"]),
-        (&json!("country"), &json!("MX"))
+        (&json!("country-not-allowed"), &json!("MX"))
     );
     assert_eq!(value(&docs, "CodesSent"), None);
     let email = Req::post(
@@ -198,7 +198,7 @@ async fn a_fraud_refusal_reaches_eventbridge_as_blocked_from_its_emf_line() {
     );
     assert_eq!(
         (&detail["country"], &detail["rule"]),
-        (&json!("MX"), &json!("country"))
+        (&json!("MX"), &json!("country-not-allowed"))
     );
     assert_eq!(detail["destination"], "+525*******78");
     assert!(!event.to_string().contains(&PHONE[4..]), "no full number");

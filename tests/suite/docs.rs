@@ -51,6 +51,62 @@ fn the_readme_configuration_table_lists_exactly_the_variables_read() {
 }
 
 #[test]
+fn the_readme_configuration_table_lists_exactly_the_sam_parameters() {
+    let template = read("template.yaml");
+    let section = template
+        .split("\nParameters:\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\nConditions:\n").next())
+        .expect("template.yaml has Parameters then Conditions");
+    let mut parameters: Vec<&str> = section
+        .lines()
+        .filter_map(|l| l.strip_prefix("  ")?.strip_suffix(':'))
+        .filter(|name| !name.starts_with(' '))
+        .collect();
+    parameters.sort();
+    let readme = read("README.md");
+    let rows: Vec<Vec<&str>> = readme
+        .split("| variable | SAM parameter | default | meaning |")
+        .nth(1)
+        .expect("the configuration table")
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| l.split(" | ").collect())
+        .collect();
+    let mut documented: Vec<&str> = rows
+        .iter()
+        .filter_map(|cells| cells.get(1)?.strip_prefix('`')?.strip_suffix('`'))
+        .collect();
+    documented.sort();
+    assert_eq!(
+        documented, parameters,
+        "README SAM parameter column (left) vs template.yaml Parameters (right)"
+    );
+    // A variable's parameter is the one the template sets it from.
+    for cells in &rows {
+        let variable = cells[0].trim_start_matches("| ").trim_matches('`');
+        let Some(parameter) = cells[1].strip_prefix('`').and_then(|p| p.strip_suffix('`')) else {
+            continue;
+        };
+        if !variable.starts_with("OTP_") {
+            continue;
+        }
+        let set = template
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix(&format!("{variable}: ")))
+            .any(|value| {
+                value.contains(&format!("Ref {parameter}"))
+                    || value.contains(&format!("${{{parameter}}}"))
+            });
+        assert!(
+            set,
+            "template.yaml does not set {variable} from {parameter}"
+        );
+    }
+}
+
+#[test]
 fn the_api_contract_documents_every_route() {
     let api = read("docs/api.md");
     for route in ROUTES {

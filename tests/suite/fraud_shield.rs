@@ -204,7 +204,11 @@ async fn record_mode_refuses_nothing_and_logs_each_rule_it_would_apply() {
             .filter(|l| l.contains(&format!("rule=\"{rule}\"")))
             .count()
     };
-    assert_eq!((flagged("country"), flagged("prefix")), (4, 2), "{logs}");
+    assert_eq!(
+        (flagged("country-not-allowed"), flagged("prefix")),
+        (4, 2),
+        "{logs}"
+    );
     assert!(
         logs.contains("to=+120******00") && logs.contains("country=\"US\""),
         "{logs}"

@@ -37,7 +37,7 @@ impl App {
         let country = country_of(destination);
         if let Some(c) = &country {
             if !fraud.countries_of(client).allows(c) {
-                self.flag("country", key, destination, c);
+                self.flag("country-not-allowed", key, destination, c);
                 if fraud.enforced() {
                     return Err(ServiceError::CountryRefused { country: c.clone() });
                 }
