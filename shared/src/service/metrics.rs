@@ -37,20 +37,6 @@ pub enum Count {
 }
 
 impl Count {
-    pub const ALL: [Count; 11] = [
-        Count::CodesSent,
-        Count::CodesDelivered,
-        Count::DeliveryFailed,
-        Count::SmsSegments,
-        Count::Verified,
-        Count::WrongAttempts,
-        Count::Expired,
-        Count::Locked,
-        Count::RateLimited,
-        Count::FraudBlocked,
-        Count::FraudFlagged,
-    ];
-
     /// The CloudWatch metric name.
     pub const fn name(self) -> &'static str {
         match self {
@@ -95,6 +81,19 @@ fn property(name: &'static str, value: String) {
     });
 }
 
+/// Sets a property the request does not have yet, computing it only then: a send counts
+/// several times, its number is parsed for the country once (and never with no exporter).
+fn property_once(name: &'static str, value: impl FnOnce() -> Option<String>) {
+    let _ = PROPERTIES.try_with(|p| {
+        let mut p = p.borrow_mut();
+        if !p.iter().any(|(n, _)| *n == name) {
+            if let Some(value) = value() {
+                p.push((name, value));
+            }
+        }
+    });
+}
+
 /// Counts `n` of `what` for the session `key` to `destination`.
 pub fn count(what: Count, key: &SessionKey, destination: &Destination, n: u64) {
     count_rule(what, key, destination, None, n);
@@ -114,9 +113,7 @@ pub fn count_rule(
         Label::new("channel", destination.channel().as_str()),
     ];
     ::metrics::counter!(what.name(), labels.iter()).increment(n);
-    if let Some(country) = country_of(destination) {
-        property("country", country);
-    }
+    property_once("country", || country_of(destination));
     if let Some(rule) = rule {
         // What a `blocked` lifecycle event reports (otp-aws reads it from this line).
         property("rule", rule.to_string());
