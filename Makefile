@@ -21,5 +21,5 @@ build-lambdas:  ## release bootstraps of every function, for arm64 (cargo-lambda
 deploy:         ## build with SAM and deploy (guided the first time)
 	sam build && sam deploy --guided
 
-bench:          ## in-process figures (use cases and handlers)
-	cargo bench -p otp-tests --bench figures
+bench:          ## the benchmark: sizes, cold starts, memory, latency, round trips, throughput, cost
+	bash scripts/bench.sh

@@ -21,7 +21,7 @@ pub fn endpoint() -> String {
 
 /// SDK configuration pointing every client at `url` with static test credentials.
 pub async fn sdk_config(url: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
+    otp_aws::sdk::loader()
         .endpoint_url(url)
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
@@ -49,6 +49,7 @@ pub struct Aws {
     pub app: Arc<App>,
     pub dynamo: aws_sdk_dynamodb::Client,
     pub sessions_table: String,
+    pub contacts_table: String,
     pub clock: Arc<ManualClock>,
     pub url: String,
     /// A phone number and an email address no other test uses.
@@ -128,7 +129,7 @@ impl Aws {
 
         let mut config = crate::config();
         config.sessions_table = Some(sessions_table.clone());
-        config.contacts_table = Some(contacts_table);
+        config.contacts_table = Some(contacts_table.clone());
         config.email_from = Some(FROM.into());
         tweak(&mut config);
         let mut app = CONTACTS_AND_DELIVERY
@@ -148,6 +149,7 @@ impl Aws {
             app: Arc::new(app),
             dynamo,
             sessions_table,
+            contacts_table,
             clock,
             url,
             phone,

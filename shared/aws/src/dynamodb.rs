@@ -7,8 +7,9 @@ use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use aws_sdk_dynamodb::Client;
+use otp_core::config::fraud::NON_GEOGRAPHIC;
 use otp_core::domain::{
-    Alphabet, Channel, CodeHash, Destination, Policy, Session, SessionKey, State, Template,
+    Alphabet, Channel, CodeHash, Destination, Origin, Policy, Session, SessionKey, State, Template,
     Transition,
 };
 use otp_core::ports::{Applied, Contact, ContactDirectory, Counter, SessionStore, StoreError};
@@ -253,6 +254,12 @@ impl Update {
                 values.insert(":one".into(), n(1));
                 values.insert(":channel".into(), s(destination.channel().as_str()));
                 values.insert(":dest".into(), s(destination.as_str()));
+                let mut origin_set = String::new();
+                for (name, value) in origin_attributes(destination) {
+                    names.insert(format!("#{name}"), name.to_string());
+                    values.insert(format!(":{name}"), value);
+                    origin_set.push_str(&format!(", #{name} = :{name}"));
+                }
                 // Expiry, next send and purge times follow the session's stored policy.
                 let mut condition = "attribute_exists(#pk) AND (#state = :pending OR #state = :undeliverable) \
                      AND #attempts < #max_attempts AND #sends < #max_sends AND #next_send_at <= :now"
@@ -261,10 +268,11 @@ impl Update {
                     condition.push_str(" AND #expires_at > :now");
                 }
                 (
-                    "SET #code_hash = :h, #state = :pending, #sends = #sends + :one, #last_sent_at = :now, \
-                     #next_send_at = :now + #cooldown_secs, #expires_at = :now + #validity_secs, \
-                     #purge_at = :now + #purge_after_secs, #channel = :channel, #destination = :dest"
-                        .to_string(),
+                    format!(
+                        "SET #code_hash = :h, #state = :pending, #sends = #sends + :one, #last_sent_at = :now, \
+                         #next_send_at = :now + #cooldown_secs, #expires_at = :now + #validity_secs, \
+                         #purge_at = :now + #purge_after_secs, #channel = :channel, #destination = :dest{origin_set}"
+                    ),
                     condition,
                 )
             }
@@ -310,6 +318,25 @@ impl Update {
     }
 }
 
+/// A number's calling code and country, stored beside it so that reading it needs no
+/// libphonenumber (nothing for email).
+fn origin_attributes(destination: &Destination) -> Vec<(&'static str, AttributeValue)> {
+    let Destination::Phone(phone) = destination else {
+        return Vec::new();
+    };
+    let Some(origin) = phone.origin() else {
+        return Vec::new();
+    };
+    let country = origin.country.as_deref().unwrap_or(NON_GEOGRAPHIC);
+    vec![
+        (
+            "calling_code",
+            AttributeValue::S(origin.calling_code.clone()),
+        ),
+        ("country", AttributeValue::S(country.to_string())),
+    ]
+}
+
 fn to_item(s: &Session) -> Item {
     let n = |v: i64| AttributeValue::N(v.to_string());
     let str_ = |v: &str| AttributeValue::S(v.to_string());
@@ -343,6 +370,11 @@ fn to_item(s: &Session) -> Item {
         ("language".into(), str_(&s.language)),
         ("text".into(), str_(&s.template.text)),
     ]);
+    item.extend(
+        origin_attributes(&s.destination)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v)),
+    );
     if s.policy.caller_part_len > 0 {
         item.insert("caller_part_len".into(), n(s.policy.caller_part_len.into()));
     }
@@ -384,6 +416,10 @@ pub(crate) fn from_item(item: &Item) -> Result<Session, StoreError> {
         destination: Destination::from_stored(
             Channel::parse(&s("channel")?).ok_or_else(|| bad("channel"))?,
             &s("destination")?,
+            opt_s("calling_code").map(|calling_code| Origin {
+                calling_code,
+                country: opt_s("country").filter(|c| c != NON_GEOGRAPHIC),
+            }),
         ),
         code_hash: CodeHash::from_hex(&s("code_hash")?).ok_or_else(|| bad("code_hash"))?,
         state: State::parse(&s("state")?).ok_or_else(|| bad("state"))?,

@@ -37,12 +37,22 @@ pub enum StartError {
 pub struct Wiring {
     pub ports: Ports,
     build: fn(Config, &SdkConfig) -> Result<App, ConfigError>,
+    /// How the RAO private key's PEM becomes a decryptor: set only where the route needs one,
+    /// so that other functions link no RSA (and no AWS-LC).
+    decryptor: Option<ParseKey>,
+}
+
+type ParseKey = fn(&str) -> Result<Arc<dyn Decryptor>, String>;
+
+fn rsa_oaep(pem: &str) -> Result<Arc<dyn Decryptor>, String> {
+    Ok(Arc::new(RsaOaep::from_pem(pem)?))
 }
 
 /// Sessions table only: check, verify, report.
 pub const SESSIONS_ONLY: Wiring = Wiring {
     ports: Ports::SESSIONS,
     build: |config, sdk| assemble(config, sdk, false, None, None),
+    decryptor: None,
 };
 
 /// Sessions and SMS: the Verify API's send and resend.
@@ -52,18 +62,21 @@ pub const SESSIONS_AND_SMS: Wiring = Wiring {
         let sms = sns(&config, sdk);
         assemble(config, sdk, false, Some(sms), None)
     },
+    decryptor: None,
 };
 
 /// Sessions and the RAO private key: RAO validate.
 pub const SESSIONS_AND_DECRYPTOR: Wiring = Wiring {
     ports: Ports::DECRYPTOR,
     build: |config, sdk| assemble(config, sdk, false, None, None),
+    decryptor: Some(rsa_oaep),
 };
 
 /// Sessions, SMS and the RAO private key: RAO generate.
 pub const SMS_AND_DECRYPTOR: Wiring = Wiring {
     ports: Ports::SMS_AND_DECRYPTOR,
     build: SESSIONS_AND_SMS.build,
+    decryptor: Some(rsa_oaep),
 };
 
 /// Sessions, contacts, SMS and email: the contact-verification sends.
@@ -75,6 +88,7 @@ pub const CONTACTS_AND_DELIVERY: Wiring = Wiring {
         let email: Arc<dyn Sender> = Arc::new(SesEmail::new(aws_sdk_ses::Client::new(sdk), from));
         assemble(config, sdk, true, Some(sms), Some(email))
     },
+    decryptor: None,
 };
 
 impl Wiring {
@@ -85,9 +99,9 @@ impl Wiring {
     /// Production start of the stream consumer: the sessions table only, any client, and
     /// EventBridge (`OTP_EVENT_BUS`, default `default`; `OTP_EVENT_SOURCE`).
     pub async fn stream_from_env(&self) -> Result<(App, EventBridge), StartError> {
+        // Events carry the country of phone destinations, stored with each session: the
+        // consumer parses no number and links no libphonenumber.
         let (app, sdk) = self.start(None).await?;
-        // Events carry the country of phone destinations: load the metadata now.
-        otp_core::domain::E164::warm_up();
         let events = EventBridge {
             client: aws_sdk_eventbridge::Client::new(&sdk),
             bus: env("OTP_EVENT_BUS").unwrap_or_else(|| "default".into()),
@@ -96,36 +110,34 @@ impl Wiring {
         Ok((app, events))
     }
 
+    /// What can be checked without the network: the wiring against the route, and the
+    /// configuration (with a placeholder for a pepper still in Secrets Manager).
+    pub fn check(&self, route: &Route) -> Result<(), StartError> {
+        self.configured(Some(route)).map(|_| ())
+    }
+
     /// Production start for `route`: configuration from the environment, checked before any
     /// network call, then one `SdkConfig` for every client (`AWS_ENDPOINT_URL` can point it
     /// at an emulator).
     pub async fn from_env(&self, route: &Route) -> Result<App, StartError> {
-        if self.ports != route.ports {
+        Ok(self.start(Some(route)).await?.0)
+    }
+
+    /// The configuration and the pepper's secret id (when the pepper is still to be fetched).
+    fn configured(&self, route: Option<&Route>) -> Result<(Config, Option<String>), StartError> {
+        if let Some(route) = route.filter(|r| r.ports != self.ports) {
             return Err(StartError::Wiring {
                 function: route.function,
                 wired: self.ports,
                 needed: route.ports,
             });
         }
-        Ok(self.start(Some(route)).await?.0)
-    }
-
-    /// The `App` and the one `SdkConfig` its clients were made from (for further clients).
-    async fn start(&self, route: Option<&Route>) -> Result<(App, SdkConfig), StartError> {
-        // The pepper's secret is fetched below; a placeholder lets everything else be checked
-        // before any network call.
         let pepper_secret = env("OTP_PEPPER")
             .is_none()
             .then(|| env(PEPPER_SECRET))
             .flatten();
         let placeholder = "p".repeat(otp_core::domain::Pepper::MIN_LEN);
-        let with_pepper = |pepper: Option<String>| {
-            Config::from_lookup(|name| match name {
-                "OTP_PEPPER" if pepper.is_some() => pepper.clone(),
-                _ => env(name),
-            })
-        };
-        let mut config = with_pepper(pepper_secret.as_ref().map(|_| placeholder))?;
+        let config = config_with(pepper_secret.as_ref().map(|_| placeholder))?;
         if let Some(route) = route {
             config.require_clients(!route.family.header_contract())?;
         }
@@ -136,13 +148,19 @@ impl Wiring {
         if self.ports.email {
             Config::require(&config.email_from, "OTP_EMAIL_FROM")?;
         }
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Ok((config, pepper_secret))
+    }
+
+    /// The `App` and the one `SdkConfig` its clients were made from (for further clients).
+    async fn start(&self, route: Option<&Route>) -> Result<(App, SdkConfig), StartError> {
+        let (mut config, pepper_secret) = self.configured(route)?;
+        let sdk = crate::sdk::from_env().await;
         if let Some(id) = &pepper_secret {
             let started = std::time::Instant::now();
             let pepper = fetch_secret(&aws_sdk_secretsmanager::Client::new(&sdk), id).await?;
             let ms = started.elapsed().as_secs_f64() * 1e3;
             tracing::info!(ms, "pepper fetched from Secrets Manager");
-            config = with_pepper(Some(pepper)).map_err(|e| match e {
+            config = config_with(Some(pepper)).map_err(|e| match e {
                 ConfigError::Invalid { reason, .. } => ConfigError::Invalid {
                     var: PEPPER_SECRET,
                     reason,
@@ -150,9 +168,9 @@ impl Wiring {
                 other => other,
             })?;
         }
-        let decryptor = match self.ports.decryptor {
-            true => Some(decryptor(&config, &sdk).await?),
-            false => None,
+        let decryptor = match self.decryptor {
+            Some(parse) => Some(decryptor(&config, &sdk, parse).await?),
+            None => None,
         };
         let mut app = self.build(config, &sdk)?;
         if let Some(d) = decryptor {
@@ -200,16 +218,26 @@ fn assemble(
 
 /// The RAO private key: `OTP_RAO_PRIVATE_KEY` (PEM, local runs) or, in AWS, the secret named by
 /// `OTP_RAO_PRIVATE_KEY_SECRET`, fetched once per cold start (one `GetSecretValue`).
-async fn decryptor(config: &Config, sdk: &SdkConfig) -> Result<Arc<dyn Decryptor>, StartError> {
+async fn decryptor(
+    config: &Config,
+    sdk: &SdkConfig,
+    parse: ParseKey,
+) -> Result<Arc<dyn Decryptor>, StartError> {
     let invalid = |var, reason| ConfigError::Invalid { var, reason };
     if let Some(pem) = &config.rao_private_key {
-        let key = RsaOaep::from_pem(&pem.0).map_err(|r| invalid("OTP_RAO_PRIVATE_KEY", r))?;
-        return Ok(Arc::new(key));
+        return Ok(parse(&pem.0).map_err(|r| invalid("OTP_RAO_PRIVATE_KEY", r))?);
     }
     let id = Config::require(&config.rao_private_key_secret, "OTP_RAO_PRIVATE_KEY_SECRET")?;
     let pem = fetch_secret(&aws_sdk_secretsmanager::Client::new(sdk), id).await?;
-    let key = RsaOaep::from_pem(&pem).map_err(|r| invalid("OTP_RAO_PRIVATE_KEY_SECRET", r))?;
-    Ok(Arc::new(key))
+    Ok(parse(&pem).map_err(|r| invalid("OTP_RAO_PRIVATE_KEY_SECRET", r))?)
+}
+
+/// The configuration from the environment, `pepper` standing in for `OTP_PEPPER`.
+fn config_with(pepper: Option<String>) -> Result<Config, ConfigError> {
+    Config::from_lookup(|name| match name {
+        "OTP_PEPPER" if pepper.is_some() => pepper.clone(),
+        _ => env(name),
+    })
 }
 
 /// A non-empty environment variable.
@@ -235,11 +263,12 @@ pub async fn fetch_secret(
         .ok_or_else(|| StartError::Secret(format!("{id} has no SecretString")))
 }
 
-/// SMS through SNS. Functions that send SMS parse numbers: libphonenumber's metadata is
-/// loaded here, in the init phase, not in the first caller's request. (Here, not in `serve`,
-/// so that functions without SMS do not link it.)
+/// SMS through SNS. Functions that send SMS parse numbers: libphonenumber's metadata (tens
+/// of ms of CPU) starts loading here, on a thread of its own, so the runtime is ready without
+/// waiting for it and the first request waits only for what is left. (Here, not in `serve`, so
+/// that functions without SMS do not link it.)
 fn sns(config: &Config, sdk: &SdkConfig) -> Arc<dyn Sender> {
-    otp_core::domain::E164::warm_up();
+    std::thread::spawn(otp_core::domain::E164::warm_up);
     Arc::new(SnsSms::new(
         aws_sdk_sns::Client::new(sdk),
         config.sms_sender_id.clone(),

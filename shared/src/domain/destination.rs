@@ -31,8 +31,37 @@ impl Channel {
 
 /// A phone number valid for its country, in E.164 (`+12025550123`). Only `parse` and
 /// `parse_national` make one from input, so an invalid or fictional number cannot reach SNS.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct E164(String);
+/// Equal when the numbers are.
+#[derive(Clone, Debug)]
+pub struct E164 {
+    number: String,
+    /// Known when parsed, and stored with the session: reading a session (verify, check,
+    /// report, the stream) then never loads libphonenumber's metadata (tens of ms).
+    origin: Option<Origin>,
+}
+
+/// Where a number belongs, worked out by libphonenumber when the number was parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// With its `+` (`+52`).
+    pub calling_code: String,
+    /// ISO 3166-1 alpha-2 (`MX`); `None` for non-geographic numbers.
+    pub country: Option<String>,
+}
+
+impl PartialEq for E164 {
+    fn eq(&self, other: &E164) -> bool {
+        self.number == other.number
+    }
+}
+
+impl Eq for E164 {}
+
+impl std::hash::Hash for E164 {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.number.hash(state);
+    }
+}
 
 impl E164 {
     /// An international number; the `+` is optional (`971501234567`), and spaces, dashes,
@@ -54,10 +83,13 @@ impl E164 {
         Self::valid(phonenumber::parse(Some(id), plain(input)?).ok()?)
     }
 
-    /// A number the store holds: validated when it was written, so taken as it is. Reading a
-    /// session never loads libphonenumber's metadata (verify and report stay off it).
-    pub fn from_stored(number: &str) -> E164 {
-        E164(number.to_string())
+    /// A number the store holds: validated when it was written, so taken as it is, with the
+    /// origin stored beside it (`None` for sessions written before origins were stored).
+    pub fn from_stored(number: &str, origin: Option<Origin>) -> E164 {
+        E164 {
+            number: number.to_string(),
+            origin,
+        }
     }
 
     /// Loads libphonenumber's metadata now rather than on the first number (tens of
@@ -67,26 +99,38 @@ impl E164 {
     }
 
     fn valid(number: PhoneNumber) -> Option<E164> {
-        number
-            .is_valid()
-            .then(|| E164(number.format().mode(Mode::E164).to_string()))
+        number.is_valid().then(|| E164 {
+            number: number.format().mode(Mode::E164).to_string(),
+            origin: Some(Origin {
+                calling_code: format!("+{}", number.code().value()),
+                country: number.country().id().map(|id| id.as_ref().to_string()),
+            }),
+        })
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.number
     }
 
-    /// The country calling code with its `+` (`+52`). Loads libphonenumber's metadata on first
-    /// use.
+    /// Calling code and country, as parsed or stored.
+    pub fn origin(&self) -> Option<&Origin> {
+        self.origin.as_ref()
+    }
+
+    /// The country calling code with its `+` (`+52`). For a session stored without its origin,
+    /// the number is parsed again (loading libphonenumber's metadata on first use).
     pub fn calling_code(&self) -> Option<String> {
-        let number = phonenumber::parse(None, &self.0).ok()?;
-        Some(format!("+{}", number.code().value()))
+        match &self.origin {
+            Some(o) => Some(o.calling_code.clone()),
+            None => Self::parse(&self.number)?.origin.map(|o| o.calling_code),
+        }
     }
 
-    /// ISO 3166-1 alpha-2 country of the number (`US`, `MX`); `None` for non-geographic ones.
+    /// ISO 3166-1 alpha-2 country of the number (`US`, `MX`); `None` for non-geographic ones,
+    /// and for sessions stored without their origin (metrics and events go without it rather
+    /// than load libphonenumber in functions that only read sessions).
     pub fn country(&self) -> Option<String> {
-        let number = phonenumber::parse(None, &self.0).ok()?;
-        number.country().id().map(|id| id.as_ref().to_string())
+        self.origin.as_ref()?.country.clone()
     }
 }
 
@@ -150,10 +194,10 @@ impl Destination {
         }
     }
 
-    /// A destination the store holds (channel and value as written).
-    pub fn from_stored(channel: Channel, value: &str) -> Destination {
+    /// A destination the store holds (channel, value and, for numbers, origin as written).
+    pub fn from_stored(channel: Channel, value: &str, origin: Option<Origin>) -> Destination {
         match channel {
-            Channel::Sms => Destination::Phone(E164::from_stored(value)),
+            Channel::Sms => Destination::Phone(E164::from_stored(value, origin)),
             Channel::Email => Destination::Email(Email(value.to_string())),
         }
     }
@@ -200,7 +244,18 @@ mod tests {
         assert_eq!(mx.calling_code().as_deref(), Some("+52"));
         let es = E164::parse("+34 612 345 678").unwrap();
         assert_eq!(es.country().as_deref(), Some("ES"));
-        assert_eq!(E164::from_stored("+34612345678"), es);
+        assert_eq!(E164::from_stored("+34612345678", None), es);
+        assert_eq!(E164::from_stored("+34612345678", None).country(), None);
+        let stored = E164::from_stored("+34612345678", es.origin().cloned());
+        assert_eq!(stored.country().as_deref(), Some("ES"));
+        assert_eq!(stored.calling_code().as_deref(), Some("+34"));
+        assert_eq!(
+            E164::from_stored("+34612345678", None)
+                .calling_code()
+                .as_deref(),
+            Some("+34"),
+            "a session stored before origins were parses again"
+        );
         for bad in [
             "",
             "+",

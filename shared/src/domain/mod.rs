@@ -9,7 +9,7 @@ pub mod session;
 pub mod sms;
 
 pub use code::{Alphabet, Code, CodeHash, Pepper};
-pub use destination::{Channel, Destination, Email, E164};
+pub use destination::{Channel, Destination, Email, Origin, E164};
 pub use key::{Family, SessionKey};
 pub use limits::{LimitScope, SendBudget};
 pub use session::{Policy, ResendRefusal, Session, State, Status, Template, Timestamp, Transition};

@@ -1,0 +1,312 @@
+//! `otp-bench`: every figure of the benchmark, printed as Markdown tables and kept in
+//! `target/bench/figures.md`. Run by `scripts/bench.sh` (`make bench`), which builds the
+//! release binaries, zips them as SAM would and starts moto.
+//!
+//! Options: `--bins DIR` (release binaries), `--zips DIR`, `--starts N` (cold starts per
+//! function, default 20), `--warm N` (warm invocations, default 10000), `--seconds S` (each
+//! load phase, default 5), `--connections N` (default 32).
+
+mod cost;
+mod functions;
+mod inproc;
+mod lambda;
+mod load;
+mod stats;
+
+use stats::{ms, us};
+use std::path::PathBuf;
+
+struct Args {
+    bins: PathBuf,
+    zips: PathBuf,
+    starts: usize,
+    warm: usize,
+    seconds: f64,
+    connections: usize,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        bins: "target/release".into(),
+        zips: "target/bench/zips".into(),
+        starts: 20,
+        warm: 10_000,
+        seconds: 5.0,
+        connections: 32,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        let number = || {
+            value
+                .parse::<f64>()
+                .unwrap_or_else(|_| panic!("{flag}: not a number"))
+        };
+        match flag.as_str() {
+            "--bins" => a.bins = value.clone().into(),
+            "--zips" => a.zips = value.clone().into(),
+            "--starts" => a.starts = number() as usize,
+            "--warm" => a.warm = number() as usize,
+            "--seconds" => a.seconds = number(),
+            "--connections" => a.connections = number() as usize,
+            other => panic!("unknown option {other}"),
+        }
+    }
+    a
+}
+
+const MB: f64 = 1e6;
+
+/// The fraud shield's limits at their maxima: the benchmark is one client sending to many
+/// numbers (or many times to the samples' few), which is what they exist to stop.
+pub const LIMITS: [(&str, &str); 5] = [
+    ("OTP_DESTINATION_SENDS_PER_WINDOW", "10000"),
+    ("OTP_CLIENT_SENDS_PER_WINDOW", "100000000"),
+    ("OTP_PREFIX_UNVERIFIED_PER_WINDOW", "1000000"),
+    ("OTP_COUNTRY_UNVERIFIED_PER_WINDOW", "10000000"),
+    ("OTP_SMS_PER_MINUTE", "1000000"),
+];
+
+fn mark(ok: bool) -> &'static str {
+    if ok {
+        "✓"
+    } else {
+        "✗"
+    }
+}
+
+fn size(path: &std::path::Path) -> Option<u64> {
+    std::fs::metadata(path).ok().map(|m| m.len())
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    format!(
+        "{} × {cpu}, {}, {}",
+        cores,
+        std::env::consts::ARCH,
+        std::env::var("BENCH_RUSTC").unwrap_or_default()
+    )
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    let mut out = String::new();
+    let p = |out: &mut String, line: String| {
+        println!("{line}");
+        out.push_str(&line);
+        out.push('\n');
+    };
+    p(&mut out, format!("Machine: {}\n", machine()));
+
+    // 2. Size.
+    p(
+        &mut out,
+        "| function | stripped binary | zip (SAM upload) | ≤ 8 MB |".into(),
+    );
+    p(&mut out, "|---|---:|---:|:-:|".into());
+    for f in functions::names().into_iter().chain([functions::BASELINE]) {
+        let bin = size(&a.bins.join(f))
+            .unwrap_or_else(|| panic!("{f} is not built in {}", a.bins.display()));
+        let zip = size(&a.zips.join(format!("{f}.zip")))
+            .map(|z| format!("{:.2} MB", z as f64 / MB))
+            .unwrap_or("–".into());
+        p(
+            &mut out,
+            format!(
+                "| {f} | {:.2} MB | {zip} | {} |",
+                bin as f64 / MB,
+                mark(bin as f64 <= 8.0 * MB)
+            ),
+        );
+    }
+    p(&mut out, String::new());
+
+    eprintln!("setting up moto");
+    let setup = functions::Setup::new(&a.bins).await;
+
+    // 5. Round trips (first: the stream consumer reads the whole stream so far).
+    eprintln!("round trips");
+    let (trips, largest_item) = functions::trips(&setup).await;
+    p(
+        &mut out,
+        "| use case (warm function) | status | AWS calls | duration (moto on loopback) |".into(),
+    );
+    p(&mut out, "|---|---:|---|---:|".into());
+    for t in &trips {
+        let calls: Vec<String> = t.calls.iter().map(|(k, v)| format!("{v}× {k}")).collect();
+        p(
+            &mut out,
+            format!(
+                "| {} | {} | {} | {} |",
+                t.case,
+                t.status,
+                calls.join(", "),
+                ms(t.elapsed)
+            ),
+        );
+    }
+    p(&mut out, String::new());
+
+    // 1. Cold start.
+    eprintln!(
+        "cold starts ({} per function, alternating with the bare binary)",
+        a.starts
+    );
+    p(&mut out, "| function | exec → ready p50 / p95 | bare p50 / p95 | ratio (p50) ≤ 1.2 | exec → first response p50 / p95 ≤ 40 ms | first status | calls until then |".into());
+    p(&mut out, "|---|---:|---:|:-:|---:|---:|---|".into());
+    for f in functions::names() {
+        let c = functions::cold(&setup, f, a.starts).await;
+        let ratio = c.ready.p50.as_secs_f64() / c.base_ready.p50.as_secs_f64();
+        let calls: Vec<String> = c.calls.iter().map(|(k, v)| format!("{v}× {k}")).collect();
+        p(
+            &mut out,
+            format!(
+                "| {f} | {} / {} | {} / {} | {ratio:.2} {} | {} / {} {} | {} | {} |",
+                ms(c.ready.p50),
+                ms(c.ready.p95),
+                ms(c.base_ready.p50),
+                ms(c.base_ready.p95),
+                mark(ratio <= 1.2),
+                ms(c.first.p50),
+                ms(c.first.p95),
+                mark(c.first.p50.as_secs_f64() <= 0.040),
+                c.status,
+                calls.join(", ")
+            ),
+        );
+    }
+    p(&mut out, String::new());
+
+    // 3. Memory and warm invocations through the runtime.
+    eprintln!("{} warm invocations", a.warm);
+    p(&mut out, "| function (sample event) | warm invocations | p50 / p99 (moto on loopback) | invocations/s | RSS after 1st | peak RSS ≤ 32 MB |".into());
+    p(&mut out, "|---|---:|---:|---:|---:|---:|".into());
+    let mut log_bytes_each = 0;
+    for f in ["verify-otp", "send-otp"] {
+        let w = functions::warm(&setup, f, a.warm).await;
+        log_bytes_each = log_bytes_each.max(w.log_bytes_each);
+        p(
+            &mut out,
+            format!(
+                "| {} | {} | {} / {} | {:.0} | {:.1} MB | {:.1} MB {} |",
+                w.function,
+                w.count,
+                ms(w.latency.p50),
+                ms(w.latency.p99),
+                w.per_second,
+                w.rss_first_kib as f64 * 1024.0 / MB,
+                w.rss_peak_kib as f64 * 1024.0 / MB,
+                mark(w.rss_peak_kib as f64 * 1024.0 <= 32.0 * MB)
+            ),
+        );
+    }
+    p(&mut out, String::new());
+
+    // 4. Warm latency in-process.
+    eprintln!("in-process latency");
+    let first = inproc::first_phone_parse();
+    p(
+        &mut out,
+        "| in-process (memory adapters) | p50 | p99 |".into(),
+    );
+    p(&mut out, "|---|---:|---:|".into());
+    p(
+        &mut out,
+        format!(
+            "| first phone number parse (metadata load, once per process) | {} | |",
+            ms(first)
+        ),
+    );
+    let rows = inproc::primitives(20_000)
+        .into_iter()
+        .chain(inproc::handlers(5_000).await);
+    for r in rows {
+        let target = match r.label {
+            "verify-otp, right code" => format!(" {}", mark(r.latency.p99.as_secs_f64() <= 100e-6)),
+            _ => String::new(),
+        };
+        p(
+            &mut out,
+            format!(
+                "| {} | {} | {}{target} |",
+                r.label,
+                us(r.latency.p50),
+                us(r.latency.p99)
+            ),
+        );
+    }
+    p(&mut out, String::new());
+
+    // 6. Local throughput.
+    eprintln!(
+        "local throughput ({} s per phase, {} connections)",
+        a.seconds, a.connections
+    );
+    p(&mut out, format!("| local-api, {} keep-alive connections, {} s | requests | req/s | p50 | p99 | failed |", a.connections, a.seconds));
+    p(&mut out, "|---|---:|---:|---:|---:|---:|".into());
+    let pool = (a.seconds * 40_000.0) as usize;
+    for ph in load::run(&a.bins.join("local-api"), a.seconds, a.connections, pool).await {
+        let target = match ph.label.starts_with("verify-otp alone") {
+            true => format!(
+                " {}",
+                mark(ph.per_second >= 10_000.0 && ph.latency.p99.as_secs_f64() <= 0.010)
+            ),
+            false => String::new(),
+        };
+        p(
+            &mut out,
+            format!(
+                "| {} | {} | {:.0}{target} | {} | {} | {} |",
+                ph.label,
+                ph.requests,
+                ph.per_second,
+                ms(ph.latency.p50),
+                ms(ph.latency.p99),
+                ph.failures
+            ),
+        );
+    }
+    p(&mut out, String::new());
+
+    // 7. Cost.
+    let lines = cost::per_verification(&trips, largest_item, log_bytes_each * 3);
+    let total: f64 = lines.iter().map(|l| l.usd).sum();
+    p(
+        &mut out,
+        "| per successful SMS verification | quantity | USD |".into(),
+    );
+    p(&mut out, "|---|---|---:|".into());
+    for l in &lines {
+        p(
+            &mut out,
+            format!("| {} | {} | {:.8} |", l.item, l.quantity, l.usd),
+        );
+    }
+    p(
+        &mut out,
+        format!("| **total, this service (SMS price excluded)** | | **{total:.8}** |"),
+    );
+    p(
+        &mut out,
+        format!(
+            "| Twilio Verify, per successful verification (SMS price excluded) | | {:.8} ({:.0}×) |",
+            cost::TWILIO_VERIFY,
+            cost::TWILIO_VERIFY / total
+        ),
+    );
+    std::fs::create_dir_all("target/bench").ok();
+    std::fs::write("target/bench/figures.md", &out).expect("write target/bench/figures.md");
+    eprintln!("written to target/bench/figures.md");
+}
