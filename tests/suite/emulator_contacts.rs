@@ -293,3 +293,61 @@ async fn send_budgets_are_counted_atomically_in_dynamodb_without_the_destination
         "{dump}"
     );
 }
+
+/// A number's calling code and country are stored with it, so that reading the session back
+/// (verify, check, report, the stream's events and metrics) parses nothing; sessions stored
+/// before that still verify, without a country.
+#[tokio::test]
+async fn numbers_are_stored_with_their_calling_code_and_country() {
+    let aws = Aws::new().await;
+    send(&aws, json!({ "channel": "Sms", "sessionId": "s-origin" })).await;
+    let item = aws.raw_item(&key("s-origin")).await.expect("stored");
+    assert_eq!(item["calling_code"].as_s().unwrap(), "+44");
+    assert_eq!(item["country"].as_s().unwrap(), "GB");
+    let stored = aws
+        .app
+        .sessions
+        .get(&key("s-origin"))
+        .await
+        .unwrap()
+        .unwrap();
+    let otp_core::domain::Destination::Phone(phone) = &stored.destination else {
+        panic!("a phone session");
+    };
+    assert_eq!(phone.country().as_deref(), Some("GB"));
+    assert_eq!(phone.calling_code().as_deref(), Some("+44"));
+
+    // An item written before origins were stored.
+    aws.dynamo
+        .update_item()
+        .table_name(&aws.sessions_table)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(key("s-origin").as_str().into()),
+        )
+        .update_expression("REMOVE calling_code, country")
+        .send()
+        .await
+        .expect("remove the origin");
+    let old = aws
+        .app
+        .sessions
+        .get(&key("s-origin"))
+        .await
+        .unwrap()
+        .unwrap();
+    let otp_core::domain::Destination::Phone(phone) = &old.destination else {
+        panic!("a phone session");
+    };
+    assert_eq!(phone.country(), None, "no parse to find it");
+    assert_eq!(
+        phone.calling_code().as_deref(),
+        Some("+44"),
+        "parsed when asked"
+    );
+    let code = aws.last_code(&aws.phone).await;
+    assert_eq!(
+        verify(&aws, "s-origin", &code).await.json["keyStatus"],
+        "Valid"
+    );
+}

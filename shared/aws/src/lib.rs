@@ -6,12 +6,13 @@ pub mod delivery;
 pub mod dynamodb;
 pub mod emf;
 pub mod sdk;
+pub mod started;
 pub mod stream;
 pub mod wiring;
 
 pub use wiring::{StartError, Wiring};
 
-use otp_core::{App, Route};
+use otp_core::Route;
 use serde_json::Value;
 
 /// Runs `session-events`: the sessions table's stream and the fraud refusals' log
@@ -19,16 +20,18 @@ use serde_json::Value;
 pub async fn serve_stream() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let emf = emf::Emf::from_env("session-events")?;
-    let (app, events) = wiring::SESSIONS_ONLY
-        .stream_from_env()
-        .await
+    wiring::SESSIONS_ONLY
+        .check_stream()
         .inspect_err(|e| tracing::error!(error = %e, "configuration"))?;
-    let app: &'static App = Box::leak(Box::new(app));
-    let events: &'static stream::EventBridge = Box::leak(Box::new(events));
+    let started = started::Started::spawn(|| wiring::SESSIONS_ONLY.stream_from_env());
     lambda_http::lambda_runtime::run(lambda_http::service_fn(
         move |event: lambda_http::LambdaEvent<serde_json::Value>| async move {
             // The sessions table's stream, or the log subscription of fraud refusals.
             let payload = &event.payload;
+            let (app, events) = started
+                .get(|| wiring::SESSIONS_ONLY.stream_from_env())
+                .await
+                .map_err(|e| e.to_string())?;
             emf.invoke(async {
                 if blocked::is_subscription(payload) {
                     blocked::handle(events, payload).await.map(|()| Value::Null)
@@ -52,25 +55,9 @@ pub async fn serve(route: &'static Route, wiring: Wiring) -> Result<(), lambda_h
     wiring
         .check(route)
         .inspect_err(|e| tracing::error!(error = %e, "configuration"))?;
-    let building = std::sync::Mutex::new(Some(tokio::spawn(async move {
-        wiring.from_env(route).await
-    })));
-    // Lives as long as the process: shared by every invocation.
-    let app: &'static tokio::sync::OnceCell<&'static App> =
-        Box::leak(Box::new(tokio::sync::OnceCell::new()));
-    let building: &'static _ = Box::leak(Box::new(building));
+    let started = started::Started::spawn(move || async move { wiring.from_env(route).await });
     lambda_http::run(lambda_http::service_fn(move |req| async move {
-        let app = app
-            .get_or_try_init(|| async {
-                let pending = building.lock().ok().and_then(|mut b| b.take());
-                let built = match pending {
-                    Some(task) => task.await.unwrap_or_else(|e| Err(StartError::Secret(e.to_string()))),
-                    None => wiring.from_env(route).await,
-                };
-                built.map(|a| &*Box::leak(Box::new(a)))
-            })
-            .await
-            .inspect_err(|e| tracing::error!(error = %e, "start"))?;
+        let app = started.get(|| wiring.from_env(route)).await?;
         Ok::<_, lambda_http::Error>(emf.invoke(route.call(app, req)).await)
     }))
     .await

@@ -116,6 +116,11 @@ impl Wiring {
         self.configured(Some(route)).map(|_| ())
     }
 
+    /// `check` for the stream consumer.
+    pub fn check_stream(&self) -> Result<(), StartError> {
+        self.configured(None).map(|_| ())
+    }
+
     /// Production start for `route`: configuration from the environment, checked before any
     /// network call, then one `SdkConfig` for every client (`AWS_ENDPOINT_URL` can point it
     /// at an emulator).
@@ -223,6 +228,8 @@ async fn decryptor(
     sdk: &SdkConfig,
     parse: ParseKey,
 ) -> Result<Arc<dyn Decryptor>, StartError> {
+    // What the key decrypts are phone numbers: their metadata loads meanwhile (see `sns`).
+    std::thread::spawn(otp_core::domain::E164::warm_up);
     let invalid = |var, reason| ConfigError::Invalid { var, reason };
     if let Some(pem) = &config.rao_private_key {
         return Ok(parse(&pem.0).map_err(|r| invalid("OTP_RAO_PRIVATE_KEY", r))?);

@@ -243,16 +243,21 @@ fn number_in(to: &Value) -> Option<String> {
     Some(format!("+{digits}"))
 }
 
-pub async fn run(binary: &Path, seconds: f64, connections: usize, pool_size: usize) -> Vec<Phase> {
+/// Sessions each phase may consume per second of its length: more than the server answers
+/// here, so that a phase ends on time rather than on an empty pool.
+const POOL_PER_SECOND: f64 = 80_000.0;
+
+pub async fn run(binary: &Path, seconds: f64, connections: usize) -> Vec<Phase> {
     let server = start(binary).await;
-    // Sends alone, also filling the pool the verify phases consume.
+    let size = (seconds * POOL_PER_SECOND) as usize;
     let t = Instant::now();
-    let pool = Arc::new(make_pool(&server, 0, pool_size, connections).await);
-    let setup = t.elapsed();
+    let alone_pool = Arc::new(make_pool(&server, 0, size, connections).await);
+    let mix_pool = Arc::new(make_pool(&server, size, size / 2, connections).await);
     eprintln!(
-        "  pool: {} sessions with codes in {:.1} s",
-        pool.pairs.len(),
-        setup.as_secs_f64()
+        "  pools: {} + {} sessions with codes in {:.1} s",
+        alone_pool.pairs.len(),
+        mix_pool.pairs.len(),
+        t.elapsed().as_secs_f64()
     );
     let verify = |pool: Arc<Pool>| {
         move |mut c: SendRequest<Full<Bytes>>, _i: usize| {
@@ -275,10 +280,11 @@ pub async fn run(binary: &Path, seconds: f64, connections: usize, pool_size: usi
         &server,
         connections,
         seconds,
-        verify(pool.clone()),
+        verify(alone_pool),
     )
     .await;
-    let v = verify(pool.clone());
+    let v = verify(mix_pool);
+    let first_new = size + size / 2;
     let mix = phase(
         "send-otp + verify-otp, 1:1",
         &server,
@@ -292,7 +298,7 @@ pub async fn run(binary: &Path, seconds: f64, connections: usize, pool_size: usi
                         &mut c,
                         "POST",
                         "/verify/v1/otp/send-otp",
-                        Some(send_body(pool_size + i)),
+                        Some(send_body(first_new + i)),
                     )
                     .await;
                     Some((c, status == 200))
