@@ -41,7 +41,8 @@ impl<T: Send + Sync + 'static> Started<T> {
                     Some(task) => task
                         .await
                         .unwrap_or_else(|e| Err(StartError::Secret(e.to_string()))),
-                    None => again().await,
+                    // Boxed: keeps the callers' future types shallow enough for rustc's layout.
+                    None => Box::pin(again()).await,
                 }
             })
             .await

@@ -45,6 +45,9 @@ pub struct Wiring {
 type ParseKey = fn(&str) -> Result<Arc<dyn Decryptor>, String>;
 
 fn rsa_oaep(pem: &str) -> Result<Arc<dyn Decryptor>, String> {
+    // What the key decrypts are phone numbers: their metadata loads meanwhile (see `sns`).
+    // Here, referenced only by the RAO wirings, so that no other function links it.
+    std::thread::spawn(otp_core::domain::E164::warm_up);
     Ok(Arc::new(RsaOaep::from_pem(pem)?))
 }
 
@@ -228,8 +231,6 @@ async fn decryptor(
     sdk: &SdkConfig,
     parse: ParseKey,
 ) -> Result<Arc<dyn Decryptor>, StartError> {
-    // What the key decrypts are phone numbers: their metadata loads meanwhile (see `sns`).
-    std::thread::spawn(otp_core::domain::E164::warm_up);
     let invalid = |var, reason| ConfigError::Invalid { var, reason };
     if let Some(pem) = &config.rao_private_key {
         return Ok(parse(&pem.0).map_err(|r| invalid("OTP_RAO_PRIVATE_KEY", r))?);
