@@ -294,6 +294,22 @@ async fn send_budgets_are_counted_atomically_in_dynamodb_without_the_destination
     );
 }
 
+/// The number of session `id`, as the store reads it back.
+async fn stored_phone(aws: &Aws, id: &str) -> otp_core::domain::E164 {
+    match aws
+        .app
+        .sessions
+        .get(&key(id))
+        .await
+        .unwrap()
+        .unwrap()
+        .destination
+    {
+        otp_core::domain::Destination::Phone(phone) => phone,
+        other => panic!("a phone session, not {other:?}"),
+    }
+}
+
 /// A number's calling code and country are stored with it, so that reading the session back
 /// (verify, check, report, the stream's events and metrics) parses nothing; sessions stored
 /// before that still verify, without a country.
@@ -304,16 +320,7 @@ async fn numbers_are_stored_with_their_calling_code_and_country() {
     let item = aws.raw_item(&key("s-origin")).await.expect("stored");
     assert_eq!(item["calling_code"].as_s().unwrap(), "+44");
     assert_eq!(item["country"].as_s().unwrap(), "GB");
-    let stored = aws
-        .app
-        .sessions
-        .get(&key("s-origin"))
-        .await
-        .unwrap()
-        .unwrap();
-    let otp_core::domain::Destination::Phone(phone) = &stored.destination else {
-        panic!("a phone session");
-    };
+    let phone = stored_phone(&aws, "s-origin").await;
     assert_eq!(phone.country().as_deref(), Some("GB"));
     assert_eq!(phone.calling_code().as_deref(), Some("+44"));
 
@@ -329,16 +336,7 @@ async fn numbers_are_stored_with_their_calling_code_and_country() {
         .send()
         .await
         .expect("remove the origin");
-    let old = aws
-        .app
-        .sessions
-        .get(&key("s-origin"))
-        .await
-        .unwrap()
-        .unwrap();
-    let otp_core::domain::Destination::Phone(phone) = &old.destination else {
-        panic!("a phone session");
-    };
+    let phone = stored_phone(&aws, "s-origin").await;
     assert_eq!(phone.country(), None, "no parse to find it");
     assert_eq!(
         phone.calling_code().as_deref(),

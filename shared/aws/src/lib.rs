@@ -21,7 +21,7 @@ pub async fn serve_stream() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let emf = emf::Emf::from_env("session-events")?;
     wiring::SESSIONS_ONLY
-        .check_stream()
+        .check(None)
         .inspect_err(|e| tracing::error!(error = %e, "configuration"))?;
     let started = started::Started::spawn(|| wiring::SESSIONS_ONLY.stream_from_env());
     lambda_http::lambda_runtime::run(lambda_http::service_fn(
@@ -53,7 +53,7 @@ pub async fn serve(route: &'static Route, wiring: Wiring) -> Result<(), lambda_h
     lambda_http::tracing::init_default_subscriber();
     let emf = emf::Emf::from_env(route.function)?;
     wiring
-        .check(route)
+        .check(Some(route))
         .inspect_err(|e| tracing::error!(error = %e, "configuration"))?;
     let started = started::Started::spawn(move || async move { wiring.from_env(route).await });
     lambda_http::run(lambda_http::service_fn(move |req| async move {

@@ -114,14 +114,10 @@ impl Wiring {
     }
 
     /// What can be checked without the network: the wiring against the route, and the
-    /// configuration (with a placeholder for a pepper still in Secrets Manager).
-    pub fn check(&self, route: &Route) -> Result<(), StartError> {
-        self.configured(Some(route)).map(|_| ())
-    }
-
-    /// `check` for the stream consumer.
-    pub fn check_stream(&self) -> Result<(), StartError> {
-        self.configured(None).map(|_| ())
+    /// configuration (with a placeholder for a pepper still in Secrets Manager). `None`: the
+    /// stream consumer, which serves no route.
+    pub fn check(&self, route: Option<&Route>) -> Result<(), StartError> {
+        self.configured(route).map(|_| ())
     }
 
     /// Production start for `route`: configuration from the environment, checked before any

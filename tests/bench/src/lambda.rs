@@ -53,7 +53,7 @@ struct Job {
 
 struct Shared {
     jobs: tokio::sync::Mutex<mpsc::Receiver<Job>>,
-    in_flight: Mutex<Option<(String, Answer)>>,
+    in_flight: Mutex<Option<Answer>>,
     first_poll: Mutex<Option<Instant>>,
     calls: Mutex<Calls>,
     moto: String,
@@ -252,36 +252,34 @@ async fn route(shared: &Shared, req: hyper::Request<Incoming>) -> Reply {
         Some("invocation/next") => next(shared).await,
         Some(rest) if rest.starts_with("invocation/") => {
             let at = Instant::now();
-            let body = req
-                .into_body()
-                .collect()
-                .await
-                .map(|b| b.to_bytes())
-                .unwrap_or_default();
+            let body = body(req).await;
             let answer: Value = match rest.ends_with("/response") {
                 true => serde_json::from_slice(&body).unwrap_or(Value::Null),
                 false => {
                     serde_json::json!({ "statusCode": 0, "invocationError": String::from_utf8_lossy(&body) })
                 }
             };
-            if let Some((_, done)) = shared.in_flight.lock().unwrap().take() {
+            if let Some(done) = shared.in_flight.lock().unwrap().take() {
                 let _ = done.send((answer, at));
             }
             reply(202, Bytes::new())
         }
         Some(_) => {
             // init/error: the function could not start.
-            let body = req
-                .into_body()
-                .collect()
-                .await
-                .map(|b| b.to_bytes())
-                .unwrap_or_default();
+            let body = body(req).await;
             eprintln!("init error: {}", String::from_utf8_lossy(&body));
             reply(202, Bytes::new())
         }
         None => forward(shared, req).await,
     }
+}
+
+async fn body(req: hyper::Request<Incoming>) -> Bytes {
+    req.into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default()
 }
 
 async fn next(shared: &Shared) -> Reply {
@@ -298,7 +296,7 @@ async fn next(shared: &Shared) -> Reply {
         *n += 1;
         format!("bench-{n}")
     };
-    *shared.in_flight.lock().unwrap() = Some((id.clone(), job.done));
+    *shared.in_flight.lock().unwrap() = Some(job.done);
     let deadline = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default()
