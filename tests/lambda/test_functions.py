@@ -90,7 +90,7 @@ def test_contact_functions_send_check_and_verify():
     assert status == 200, sent
     session = sent["generatedSessionId"]
     sms = delivered("+12025550101")[-1]
-    assert sms.startswith("Tu código de inicio de sesión"), sms  # ?language=es, template "login"
+    assert sms.startswith("Tu clave para entrar es"), sms  # ?language=es, template "login"
     code = code_in(sms)
     for function in ("check-verification-key", "verify-verification-key"):
         ev = event(function)

@@ -194,7 +194,7 @@ async fn pending_channel_sends_to_the_pending_phone_in_the_contacts_language() {
     assert_eq!(sms.to.as_str(), "+34612345622");
     assert!(
         sms.body
-            .starts_with("Tu código de actualización de contacto es"),
+            .starts_with("Tu clave para actualizar tus datos de contacto es"),
         "{}",
         sms.body
     );
@@ -214,10 +214,10 @@ async fn language_comes_from_the_query_then_accept_language() {
         .pop()
         .unwrap()
         .body
-        .starts_with("Tu código"));
+        .starts_with("Tu clave"));
     h.call(
         Req::post(SEND, json!({ "channel": "Sms" }))
-            .header("accept-language", "fr;q=0.9, es;q=0.8, en;q=0.1"),
+            .header("accept-language", "it;q=0.9, es;q=0.8, en;q=0.1"),
     )
     .await;
     assert!(h
@@ -226,7 +226,7 @@ async fn language_comes_from_the_query_then_accept_language() {
         .pop()
         .unwrap()
         .body
-        .starts_with("Tu código"));
+        .starts_with("Tu clave"));
     h.call(Req::post(SEND, json!({ "channel": "Sms" })).header("accept-language", "en-GB"))
         .await;
     assert!(h

@@ -90,7 +90,7 @@ async fn recipient_may_omit_the_plus_and_content_default_is_localised() {
     let sms = h.outbox.messages().pop().unwrap();
     assert_eq!(sms.to.as_str(), "+971501234567");
     assert!(
-        sms.body.starts_with("Tu código de verificación es "),
+        sms.body.starts_with("Tu clave de un solo uso es "),
         "{}",
         sms.body
     );

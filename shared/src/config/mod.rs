@@ -172,10 +172,11 @@ impl Config {
             }
         };
         let default_language = get("OTP_DEFAULT_LANGUAGE").unwrap_or_else(|| "en".into());
-        if !crate::domain::i18n::SUPPORTED.contains(&default_language.as_str()) {
+        if !crate::domain::i18n::supported_codes().any(|l| l == default_language) {
+            let shipped: Vec<_> = crate::domain::i18n::supported_codes().collect();
             return Err(ConfigError::Invalid {
                 var: "OTP_DEFAULT_LANGUAGE",
-                reason: format!("supported: {}", crate::domain::i18n::SUPPORTED.join(", ")),
+                reason: format!("supported: {}", shipped.join(", ")),
             });
         }
         let window_secs = number("OTP_RATE_WINDOW_SECONDS", 3_600, 60..=86_400)?;

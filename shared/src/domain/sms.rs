@@ -5,9 +5,42 @@ const GSM_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæ
 /// Characters of the extension table: an escape septet plus their own.
 const GSM_EXTENDED: &str = "\u{c}^{}\\[~]|€";
 
-/// The segments `text` is billed as (at least 1).
-pub fn segments(text: &str) -> u32 {
-    let septets = text.chars().try_fold(0u32, |n, c| {
+/// Longest domain the autofill line may name: with it, every shipped SMS template fits one
+/// GSM-7 segment (a test in `i18n` proves it).
+pub const MAX_AUTOFILL_DOMAIN: usize = 64;
+
+/// How an SMS is encoded on the air.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Gsm7,
+    Ucs2,
+}
+
+impl Encoding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Gsm7 => "GSM-7",
+            Encoding::Ucs2 => "UCS-2",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Encoding> {
+        [Encoding::Gsm7, Encoding::Ucs2]
+            .into_iter()
+            .find(|e| e.as_str() == s)
+    }
+}
+
+/// An SMS's encoding and the segments it is billed as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Measure {
+    pub encoding: Encoding,
+    pub segments: u32,
+}
+
+/// GSM-7 septets of `text`, or `None` when a character is outside GSM 03.38.
+fn septets(text: &str) -> Option<u32> {
+    text.chars().try_fold(0u32, |n, c| {
         if GSM_BASIC.contains(c) {
             Some(n + 1)
         } else if GSM_EXTENDED.contains(c) {
@@ -15,16 +48,37 @@ pub fn segments(text: &str) -> u32 {
         } else {
             None
         }
-    });
-    let (units, single, part) = match septets {
-        Some(n) => (n, 160, 153),
-        None => (text.encode_utf16().count() as u32, 70, 67),
+    })
+}
+
+/// Whether every character of `text` is in the GSM-7 alphabet.
+pub fn is_gsm7(text: &str) -> bool {
+    septets(text).is_some()
+}
+
+/// The encoding and segments of `text`; `force_ucs2` when the caller asked for Unicode.
+pub fn measure(text: &str, force_ucs2: bool) -> Measure {
+    let (encoding, units, single, part) = match septets(text).filter(|_| !force_ucs2) {
+        Some(n) => (Encoding::Gsm7, n, 160, 153),
+        None => (Encoding::Ucs2, text.encode_utf16().count() as u32, 70, 67),
     };
-    if units <= single {
+    let segments = if units <= single {
         1
     } else {
         units.div_ceil(part)
-    }
+    };
+    Measure { encoding, segments }
+}
+
+/// The segments `text` is billed as (at least 1).
+pub fn segments(text: &str) -> u32 {
+    measure(text, false).segments
+}
+
+/// The origin-bound last line of the WICG "sms-one-time-codes" format, which iOS, Android
+/// (WebOTP) and Chrome need to fill the code into `domain`'s pages, with a blank line before.
+pub fn autofill_line(domain: &str, code: &str) -> String {
+    format!("\n\n@{domain} #{code}")
 }
 
 #[cfg(test)]
@@ -53,5 +107,15 @@ mod tests {
         // An emoji is two UTF-16 units.
         assert_eq!(segments(&"🙂".repeat(35)), 1);
         assert_eq!(segments(&"🙂".repeat(36)), 2);
+    }
+
+    #[test]
+    fn unicode_can_be_forced_and_is_reported() {
+        use super::{measure, Encoding};
+        let gsm = "a".repeat(100);
+        assert_eq!(measure(&gsm, false).encoding, Encoding::Gsm7);
+        assert_eq!(measure(&gsm, true).encoding, Encoding::Ucs2);
+        assert_eq!(measure(&gsm, true).segments, 2);
+        assert_eq!(measure("código", false).encoding, Encoding::Ucs2);
     }
 }

@@ -108,7 +108,7 @@ async fn send(
             (id.clone(), Some(id))
         }
     };
-    let template = i18n::template(&body.template_key, language)
+    let template = i18n::template(&body.template_key, language, body.channel == Channel::Sms)
         .ok_or_else(|| Problem::new(Reason::UnknownTemplate))?;
     let mut extra = std::collections::BTreeMap::new();
     extra.insert("contact_id".into(), contact_id.to_string());
