@@ -2,6 +2,7 @@
 //! handlers in-process, the AWS adapters against moto, the repository's samples and drift checks.
 
 mod architecture;
+mod autofill_and_segments;
 mod contract;
 mod docs;
 mod emulator_contacts;
@@ -15,7 +16,9 @@ mod handlers_contacts;
 mod handlers_rao;
 mod handlers_telemarketing;
 mod handlers_verify_api;
+mod languages;
 mod logs;
 mod round_trips;
 mod samples;
 mod state_machine;
+mod test_recipients;

@@ -1,10 +1,14 @@
 //! Configuration from the environment; every error names its variable.
 
 pub mod access;
+pub mod autofill;
 pub mod fraud;
+pub mod test_recipients;
 
 pub use access::Access;
+pub use autofill::Autofill;
 pub use fraud::{CountryRules, Fraud, FraudMode};
+pub use test_recipients::TestRecipients;
 
 use crate::domain::{Alphabet, Pepper, Policy, SendBudget};
 use sha2::{Digest, Sha256};
@@ -106,6 +110,10 @@ pub struct Config {
     /// Verify API defaults for requests that leave `expiry`, `retry_delay`, `retry_count` out.
     pub verify_defaults: VerifyDefaults,
     pub sms_sender_id: Option<String>,
+    /// The site each client's SMS is bound to for autofill.
+    pub autofill: Autofill,
+    /// Destinations that accept a fixed code and are never sent anything.
+    pub test_recipients: TestRecipients,
     pub email_from: Option<String>,
     pub sessions_table: Option<String>,
     pub contacts_table: Option<String>,
@@ -253,6 +261,16 @@ impl Config {
                 caller_part_len: 0,
             },
             sms_sender_id: get("OTP_SMS_SENDER_ID"),
+            autofill: get("OTP_SMS_AUTOFILL_DOMAIN")
+                .map(|v| Autofill::parse(&v))
+                .transpose()
+                .map_err(invalid("OTP_SMS_AUTOFILL_DOMAIN"))?
+                .unwrap_or_default(),
+            test_recipients: get("OTP_TEST_RECIPIENTS")
+                .map(|v| TestRecipients::parse(&v))
+                .transpose()
+                .map_err(invalid("OTP_TEST_RECIPIENTS"))?
+                .unwrap_or_default(),
             email_from: get("OTP_EMAIL_FROM"),
             sessions_table: get("OTP_SESSIONS_TABLE"),
             contacts_table: get("OTP_CONTACTS_TABLE"),
@@ -381,6 +399,29 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn a_bad_test_recipient_or_autofill_domain_stops_the_start_naming_it() {
+        for (var, value, named) in [
+            ("OTP_TEST_RECIPIENTS", "+12025550100=12", "+12025550100"),
+            ("OTP_TEST_RECIPIENTS", "nobody=123456", "nobody"),
+            (
+                "OTP_SMS_AUTOFILL_DOMAIN",
+                "acme=not a domain",
+                "not a domain",
+            ),
+        ] {
+            let mut vars = base();
+            vars.push((var, value));
+            match config(&vars) {
+                Err(ConfigError::Invalid { var: v, reason }) => {
+                    assert_eq!(v, var);
+                    assert!(reason.contains(named), "{reason}");
+                }
+                other => panic!("{var}={value}: {other:?}"),
+            }
+        }
     }
 
     #[test]

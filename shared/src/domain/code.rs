@@ -115,6 +115,11 @@ impl Code {
         Ok(Code(code))
     }
 
+    /// A test recipient's configured code (`OTP_TEST_RECIPIENTS`), in place of a drawn one.
+    pub fn fixed(code: &str) -> Code {
+        Code(code.to_string())
+    }
+
     /// The clear code, for building the outgoing message only.
     pub fn expose(&self) -> &str {
         &self.0

@@ -81,6 +81,27 @@ pub fn autofill_line(domain: &str, code: &str) -> String {
     format!("\n\n@{domain} #{code}")
 }
 
+/// `text` (a template with `{code}`) ending with the autofill line of `domain`, when the SMS it
+/// renders to with a `code_len`-character code stays within `max_chars`; else `text` unchanged.
+pub fn with_autofill(
+    text: String,
+    domain: Option<&str>,
+    code_len: usize,
+    max_chars: usize,
+) -> String {
+    use super::session::CODE_PLACEHOLDER;
+    let Some(domain) = domain else { return text };
+    let line = autofill_line(domain, CODE_PLACEHOLDER);
+    let rendered = |t: &str| {
+        let slots = t.matches(CODE_PLACEHOLDER).count();
+        t.chars().count() - slots * CODE_PLACEHOLDER.len() + slots * code_len
+    };
+    if rendered(&text) + rendered(&line) > max_chars {
+        return text;
+    }
+    text + &line
+}
+
 #[cfg(test)]
 mod tests {
     use super::segments;
@@ -107,6 +128,21 @@ mod tests {
         // An emoji is two UTF-16 units.
         assert_eq!(segments(&"🙂".repeat(35)), 1);
         assert_eq!(segments(&"🙂".repeat(36)), 2);
+    }
+
+    #[test]
+    fn the_autofill_line_is_added_only_while_the_message_fits() {
+        use super::with_autofill;
+        let t = || "Code: {code}".to_string();
+        assert_eq!(with_autofill(t(), None, 6, 160), "Code: {code}");
+        let with = with_autofill(t(), Some("example.com"), 6, 160);
+        assert_eq!(with, "Code: {code}\n\n@example.com #{code}");
+        // "Code: " + 6 + "\n\n@example.com #" + 6 = 34 characters.
+        assert_eq!(with_autofill(t(), Some("example.com"), 6, 34), with);
+        assert_eq!(
+            with_autofill(t(), Some("example.com"), 6, 33),
+            "Code: {code}"
+        );
     }
 
     #[test]

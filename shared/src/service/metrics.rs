@@ -94,6 +94,12 @@ fn property_once(name: &'static str, value: impl FnOnce() -> Option<String>) {
     });
 }
 
+/// An accepted SMS: its segments, and its encoding as a property.
+pub fn sms_sent(key: &SessionKey, destination: &Destination, m: crate::domain::sms::Measure) {
+    count(Count::SmsSegments, key, destination, m.segments.into());
+    property("encoding", m.encoding.as_str().to_string());
+}
+
 /// Counts `n` of `what` for the session `key` to `destination`.
 pub fn count(what: Count, key: &SessionKey, destination: &Destination, n: u64) {
     count_rule(what, key, destination, None, n);

@@ -116,6 +116,13 @@ pub enum Outcome {
 }
 
 const SENDER_ID: &str = "sender_id";
+/// `extra` entry marking a test recipient's session (`OTP_TEST_RECIPIENTS`).
+pub const TEST: &str = "test";
+/// `extra` entries with the first SMS's encoding (`GSM-7`, `UCS-2`) and segments.
+pub const SMS_ENCODING: &str = "sms_encoding";
+pub const SMS_SEGMENTS: &str = "sms_segments";
+/// `extra` entry with the Verify API's `data_coding`; `unicode` bills as UCS-2.
+pub const DATA_CODING: &str = "data_coding";
 /// `extra` entry holding the keyed digest of a session's subject (never the subject), or
 /// `DESTINATION` for a destination-bound session.
 const BINDING: &str = "binding";
@@ -146,10 +153,19 @@ impl App {
     /// (existing session: plus a resend's `GetItem` and `UpdateItem`).
     pub async fn send(&self, new: NewSession) -> Result<Issued, ServiceError> {
         let now = self.clock.now();
-        let charged = self
-            .admit(&new.client, &new.key, &new.destination, now)
-            .await?;
-        let code = Code::generate(new.policy.code_length.into(), new.policy.alphabet)?;
+        // A test recipient is sent nothing, so it spends no budget and meets no fraud rule.
+        let fixed = self.config.test_recipients.code_for(&new.destination);
+        let charged = match fixed {
+            Some(_) => Vec::new(),
+            None => {
+                self.admit(&new.client, &new.key, &new.destination, now)
+                    .await?
+            }
+        };
+        let code = match fixed {
+            Some(c) => Code::fixed(c),
+            None => Code::generate(new.policy.code_length.into(), new.policy.alphabet)?,
+        };
         let (binding, recorded) = match &new.binding {
             Binding::None => (None, None),
             Binding::Subject(s) => {
@@ -171,6 +187,19 @@ impl App {
         }
         if !charged.is_empty() {
             extra.insert(shield::CHARGED.into(), charged.join(" "));
+        }
+        if fixed.is_some() {
+            extra.insert(TEST.into(), "true".into());
+        }
+        if new.destination.channel() == Channel::Sms {
+            let unicode = extra.get(DATA_CODING).is_some_and(|d| d == "unicode");
+            let (_, delivered) = split(&code, &new.policy);
+            let text = new
+                .template
+                .render(delivered.as_ref().unwrap_or(&code).expose());
+            let m = sms::measure(&text.text, unicode);
+            extra.insert(SMS_ENCODING.into(), m.encoding.as_str().into());
+            extra.insert(SMS_SEGMENTS.into(), m.segments.to_string());
         }
         let session = Session {
             language: new.language,
@@ -240,11 +269,15 @@ impl App {
             Some(DESTINATION) => Some(self.binding(destination.as_str())),
             other => other.map(str::to_string),
         };
-        if charge {
+        let fixed = self.config.test_recipients.code_for(&destination);
+        if charge && fixed.is_none() {
             // A resend's velocity charge is never given back: each SMS sent costs money.
             self.admit(r.client, r.key, &destination, now).await?;
         }
-        let code = Code::generate(current.policy.code_length.into(), current.policy.alphabet)?;
+        let code = match fixed {
+            Some(c) => Code::fixed(c),
+            None => Code::generate(current.policy.code_length.into(), current.policy.alphabet)?,
+        };
         let transition = Transition::Reissue {
             code_hash: self.hash(r.key, code.expose(), binding.as_deref()),
             now,
@@ -273,17 +306,23 @@ impl App {
 
     /// Delivers the code (a split code's delivered part); on failure the code is killed.
     async fn deliver(&self, session: Session, code: &Code) -> Result<Issued, ServiceError> {
-        let (caller_part, delivered) = match session.policy.caller_part_len {
-            0 => (None, None),
-            n => {
-                let (head, tail) = code.split(n.into());
-                (Some(head), Some(tail))
-            }
-        };
+        let (caller_part, delivered) = split(code, &session.policy);
+        let channel = session.destination.channel();
+        if self
+            .config
+            .test_recipients
+            .code_for(&session.destination)
+            .is_some()
+        {
+            tracing::info!(channel = channel.as_str(), to = %session.destination.masked(), test = true, "test recipient: code not delivered");
+            return Ok(Issued {
+                session,
+                caller_part,
+            });
+        }
         let rendered = session
             .template
             .render(delivered.as_ref().unwrap_or(code).expose());
-        let channel = session.destination.channel();
         let email = channel == Channel::Email;
         let message = Message {
             to: session.destination.clone(),
@@ -298,12 +337,11 @@ impl App {
             tracing::info!(channel = channel.as_str(), to = %to.masked(), "code delivered");
             count(Count::CodesDelivered, key, to, 1);
             if channel == Channel::Sms {
-                count(
-                    Count::SmsSegments,
-                    key,
-                    to,
-                    sms::segments(&message.body).into(),
-                );
+                let unicode = session
+                    .extra
+                    .get(DATA_CODING)
+                    .is_some_and(|d| d == "unicode");
+                metrics::sms_sent(key, to, sms::measure(&message.body, unicode));
             }
             return Ok(Issued {
                 session,
@@ -438,6 +476,17 @@ impl App {
     /// The session as it stands. Round trips: one `GetItem`.
     pub async fn status(&self, key: &SessionKey) -> Result<Session, ServiceError> {
         self.sessions.get(key).await?.ok_or(ServiceError::NotFound)
+    }
+}
+
+/// A split code's caller part and delivered part (`Policy::caller_part_len`), else neither.
+fn split(code: &Code, policy: &Policy) -> (Option<Code>, Option<Code>) {
+    match policy.caller_part_len {
+        0 => (None, None),
+        n => {
+            let (head, tail) = code.split(n.into());
+            (Some(head), Some(tail))
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use super::{contact_id, session_key, valid_session_id, Contacts, SESSION_ID_RULE
 use crate::app::App;
 use crate::dialects::auth::bearer_client;
 use crate::dialects::problem::{finish, Missing, Problem, Reason};
-use crate::domain::{i18n, Channel, Destination, Email, E164};
+use crate::domain::{i18n, sms, Channel, Destination, Email, E164};
 use crate::http::{self, fields::Fields};
 use crate::ports::Contact;
 use crate::service::{Binding, NewSession};
@@ -108,8 +108,14 @@ async fn send(
             (id.clone(), Some(id))
         }
     };
-    let template = i18n::template(&body.template_key, language, body.channel == Channel::Sms)
+    let sms = body.channel == Channel::Sms;
+    let mut template = i18n::template(&body.template_key, language, sms)
         .ok_or_else(|| Problem::new(Reason::UnknownTemplate))?;
+    if sms {
+        let domain = app.config.autofill.domain(&client);
+        let length = app.config.policy.code_length.into();
+        template.text = sms::with_autofill(template.text, domain, length, usize::MAX);
+    }
     let mut extra = std::collections::BTreeMap::new();
     extra.insert("contact_id".into(), contact_id.to_string());
     if pending {

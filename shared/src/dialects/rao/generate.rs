@@ -4,7 +4,7 @@ use super::{phone, session_key, sid, Rao};
 use crate::app::App;
 use crate::dialects::header_contract::{admit, finish};
 use crate::dialects::problem::Problem;
-use crate::domain::{i18n, Destination, Template};
+use crate::domain::{i18n, sms, Destination, Template};
 use crate::http;
 use crate::service::{Binding, NewSession};
 use lambda_http::{Body, Request, Response};
@@ -23,15 +23,23 @@ async fn generate(app: &App, req: &Request, language: &str) -> Result<Response<B
     let phone = phone(app, http::json_object(req, false)?, "").map_err(Problem::invalid)?;
     // A session already open for this `sid` gets a fresh code (to this phone), within the
     // resend rules; the code is bound to the phone, so only that phone validates it.
+    let policy = app.config.policy;
+    let domain = app.config.autofill.domain(&caller.client);
+    let text = sms::with_autofill(
+        i18n::default_sms(language),
+        domain,
+        policy.code_length.into(),
+        usize::MAX,
+    );
     app.send(NewSession {
         key: session_key(&caller.client, sid),
         client: caller.client,
         destination: Destination::Phone(phone),
-        policy: app.config.policy,
+        policy,
         language: language.to_string(),
         template: Template {
             subject: None,
-            text: i18n::default_sms(language),
+            text,
             html: None,
         },
         sender_id: app.config.sms_sender_id.clone(),

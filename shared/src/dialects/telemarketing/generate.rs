@@ -5,7 +5,7 @@ use crate::app::App;
 use crate::dialects::header_contract::{admit, finish, Caller};
 use crate::dialects::problem::Problem;
 use crate::domain::session::CODE_PLACEHOLDER;
-use crate::domain::{Destination, Policy, Template, E164};
+use crate::domain::{sms, Destination, Policy, Template, E164};
 use crate::http::fields::{FieldError, Fields, Location};
 use crate::http::{self, header_str};
 use crate::service::{Binding, NewSession, Resend};
@@ -33,7 +33,9 @@ struct Generate {
     template: Template,
 }
 
-fn parse(req: &Request, caller: &Caller) -> Result<Generate, Problem> {
+/// `autofill`: the caller's autofill domain, whose line ends the SMS while it stays within
+/// `MAX_SMS_CHARS`.
+fn parse(req: &Request, caller: &Caller, autofill: Option<&str>) -> Result<Generate, Problem> {
     let mut f = Fields::new(http::json_object(req, false)?);
     let customer_id = f.str("customerId");
     let phone = f.str("phoneNumber");
@@ -95,7 +97,7 @@ fn parse(req: &Request, caller: &Caller) -> Result<Generate, Problem> {
         phone,
         template: Template {
             subject: None,
-            text,
+            text: sms::with_autofill(text, autofill, delivered, MAX_SMS_CHARS),
             html: None,
         },
     })
@@ -119,7 +121,7 @@ async fn generate(app: &App, req: &Request, language: &str) -> Result<Response<B
         None => (uuid::Uuid::new_v4().hyphenated().to_string(), false),
         Some(raw) => (parse_sid(raw)?, true),
     };
-    let body = parse(req, &caller)?;
+    let body = parse(req, &caller, app.config.autofill.domain(&caller.client))?;
     let key = session_key(&caller.client, &sid);
     let destination = Destination::Phone(body.phone);
     let issued = if resend {

@@ -6,6 +6,7 @@ use crate::dialects::auth::bearer_client;
 use crate::dialects::problem::{finish, Problem};
 use crate::domain::Status;
 use crate::http::{self, fields::FieldError, fields::Location};
+use crate::service;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
@@ -43,5 +44,8 @@ async fn report(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
         "last_sent_at": http::rfc3339(session.last_sent_at),
         "expires_at": http::rfc3339(session.expires_at),
         "verified_at": session.verified_at.map(http::rfc3339),
+        "test": session.extra.contains_key(service::TEST),
+        "encoding": session.extra.get(service::SMS_ENCODING),
+        "segments": session.extra.get(service::SMS_SEGMENTS).and_then(|n| n.parse::<u32>().ok()),
     })))
 }

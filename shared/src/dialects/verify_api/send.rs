@@ -5,7 +5,7 @@ use crate::app::App;
 use crate::dialects::auth::bearer_client;
 use crate::dialects::problem::{finish, Problem};
 use crate::domain::session::CODE_PLACEHOLDER;
-use crate::domain::{i18n, Alphabet, Destination, Policy, Template, E164};
+use crate::domain::{i18n, sms, Alphabet, Destination, Policy, Template, E164};
 use crate::http::{self, fields::Fault, fields::Fields};
 use crate::service::{Binding, NewSession};
 use lambda_http::{Body, Request, Response};
@@ -29,7 +29,7 @@ struct SendOtp {
     extra: BTreeMap<String, String>,
 }
 
-fn parse(app: &App, req: &Request) -> Result<SendOtp, Problem> {
+fn parse(app: &App, req: &Request, client: &str) -> Result<SendOtp, Problem> {
     let mut f = Fields::new(http::json_object(req, false)?);
     let recipient = f.opt_text("recipient");
     let originator = f.opt_text("originator");
@@ -81,6 +81,11 @@ fn parse(app: &App, req: &Request) -> Result<SendOtp, Problem> {
                 "content",
                 format!("Content must be at most {MAX_CONTENT_CHARS} characters"),
             );
+        } else if data_coding.as_deref() == Some("text") && !sms::is_gsm7(c) {
+            f.invalid(
+                "content",
+                "Content has characters outside GSM-7, which data_coding 'text' cannot carry; use 'unicode' or 'auto'",
+            );
         }
     }
     if channel
@@ -123,10 +128,15 @@ fn parse(app: &App, req: &Request) -> Result<SendOtp, Problem> {
     };
 
     let lang = http::language(req, &app.config.default_language);
-    let text = match content {
-        Some(c) => c.replace("{}", CODE_PLACEHOLDER),
-        None => i18n::default_sms(&lang),
+    let code_length = code_length.unwrap_or(u64::from(app.config.policy.code_length)) as u8;
+    // The autofill line goes after the caller's content only while the whole stays within
+    // the content limit; after the service's own text, always (it fits one segment).
+    let (text, limit) = match content {
+        Some(c) => (c.replace("{}", CODE_PLACEHOLDER), MAX_CONTENT_CHARS),
+        None => (i18n::default_sms(&lang), usize::MAX),
     };
+    let domain = app.config.autofill.domain(client);
+    let text = sms::with_autofill(text, domain, code_length.into(), limit);
     let mut extra = BTreeMap::new();
     for (k, v) in [
         ("template_id", template_id),
@@ -152,7 +162,7 @@ fn parse(app: &App, req: &Request) -> Result<SendOtp, Problem> {
             validity_secs: expiry.map_or(defaults.expiry_secs, |v| v as u32),
             resend_cooldown_secs: retry_delay.map_or(defaults.retry_delay_secs, |v| v as u32),
             max_sends: retry_count.map_or(defaults.retry_count, |v| v as u32) + 1,
-            code_length: code_length.unwrap_or(u64::from(app.config.policy.code_length)) as u8,
+            code_length,
             alphabet: alphabet.unwrap_or(Alphabet::Numeric),
             ..app.config.policy
         },
@@ -162,7 +172,7 @@ fn parse(app: &App, req: &Request) -> Result<SendOtp, Problem> {
 
 async fn send(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let client = bearer_client(&app.config.tokens, req)?;
-    let mut body = parse(app, req)?;
+    let mut body = parse(app, req, &client)?;
     let otp_id = uuid::Uuid::new_v4().hyphenated().to_string();
     if let Some(o) = &body.originator {
         body.extra.insert("originator".into(), o.clone());

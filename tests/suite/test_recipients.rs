@@ -1,0 +1,130 @@
+//! `OTP_TEST_RECIPIENTS`: fixed codes, nothing delivered, no budget spent, every other rule kept.
+
+use otp_core::config::TestRecipients;
+use otp_tests::{capture_logs, Harness, Req};
+use serde_json::json;
+
+const SEND: &str = "/verify/v1/otp/send-otp";
+const VERIFY: &str = "/verify/v1/otp/verify-otp";
+const REVIEWER: &str = "+12025550100";
+
+fn harness() -> Harness {
+    let mut h = Harness::new();
+    h.app.config.test_recipients = TestRecipients::parse(&format!(
+        "{REVIEWER}=246810, ana@example.com=AB12CD, +525512345678=7777"
+    ))
+    .unwrap();
+    h
+}
+
+async fn open(h: &Harness, body: serde_json::Value) -> String {
+    let res = h.call(Req::post(SEND, body)).await;
+    assert_eq!(res.status, 200, "{}", res.json);
+    res.json["otp_id"].as_str().unwrap().to_string()
+}
+
+async fn verify(h: &Harness, id: &str, code: &str) -> serde_json::Value {
+    let res = h
+        .call(Req::post(VERIFY, json!({ "otp_id": id, "otp_code": code })))
+        .await;
+    json!([res.status, res.json["status"], res.json["detail"]["code"]])
+}
+
+#[tokio::test]
+async fn a_test_number_gets_its_fixed_code_whatever_was_asked_and_nothing_is_sent() {
+    let h = harness();
+    let (logs, _guard) = capture_logs();
+    let body = json!({ "recipient": REVIEWER, "otp_code_length": 8, "otp_type": "alpha" });
+    let id = open(&h, body).await;
+    assert!(h.outbox.messages().is_empty(), "nothing delivered");
+    let log = logs.text();
+    assert!(
+        log.contains("test recipient: code not delivered") && log.contains("test=true"),
+        "{log}"
+    );
+
+    let report = h.call(Req::get(format!("/verify/v1/report/{id}"))).await;
+    assert_eq!(report.json["test"], true, "{}", report.json);
+    assert_eq!(verify(&h, &id, "246810").await[1], "APPROVED");
+    assert_eq!(
+        verify(&h, &id, "246810").await,
+        json!([200, "ALREADY_VERIFIED", null]),
+        "single use, as for anyone"
+    );
+
+    // Anyone else is sent a drawn code and reported as no test.
+    let other = open(&h, json!({ "recipient": "+12025550123" })).await;
+    assert_eq!(h.outbox.messages().len(), 1);
+    let report = h.call(Req::get(format!("/verify/v1/report/{other}"))).await;
+    assert_eq!(report.json["test"], false);
+    assert_eq!(verify(&h, &other, "246810").await[0], 400);
+}
+
+#[tokio::test]
+async fn attempts_and_expiry_hold_for_test_recipients() {
+    let h = harness();
+    let id = open(&h, json!({ "recipient": REVIEWER })).await;
+    for _ in 0..5 {
+        assert_eq!(verify(&h, &id, "000000").await[0], 400);
+    }
+    assert_eq!(verify(&h, &id, "246810").await[0], 400, "attempts spent");
+
+    let id = open(&h, json!({ "recipient": REVIEWER, "expiry": 60 })).await;
+    h.clock.advance(61);
+    assert_eq!(verify(&h, &id, "246810").await[0], 400, "expired");
+}
+
+#[tokio::test]
+async fn test_recipients_spend_no_budget_and_meet_no_fraud_rule() {
+    let mut h = harness();
+    h.app.config.fraud.countries.blocked = ["US".to_string()].into();
+    // Twice the destination's budget (10 per window) and more than the prefix's (20).
+    for _ in 0..25 {
+        open(&h, json!({ "recipient": REVIEWER })).await;
+    }
+    assert!(h.outbox.messages().is_empty());
+    let res = h
+        .call(Req::post(SEND, json!({ "recipient": "+12025550123" })))
+        .await;
+    assert_eq!(res.status, 403, "the rules still hold for real numbers");
+}
+
+#[tokio::test]
+async fn other_families_use_the_fixed_code_too() {
+    let h = harness();
+    // Contact verification by email.
+    let res = h
+        .call(Req::post(
+            "/contacts/1/verification-keys",
+            json!({ "channel": "Email", "sessionId": "review" }),
+        ))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.json);
+    let res = h
+        .call(Req::get("/contacts/1/verification-keys/review/AB12CD"))
+        .await;
+    assert_eq!(res.json["keyStatus"], "Valid", "{}", res.json);
+
+    // Telemarketing: the fixed code is split like a drawn one (3 back, the rest not sent).
+    let body = json!({ "customerId": "c1", "phoneNumber": "5512345678", "messagePrefix": "Code" });
+    let res = h
+        .call(Req::contract(
+            "/v1/x-global/security/tele-marketing/otp/generate",
+            body,
+        ))
+        .await;
+    assert_eq!(res.json["oneTimePasswordToken"], "777", "{}", res.json);
+    let sid = res.headers["sid"].to_str().unwrap().to_string();
+    let validate = json!({ "customerId": "c1", "oneTimePasswordToken": "7777" });
+    let res = h
+        .call(
+            Req::contract(
+                "/v1/x-global/security/tele-marketing/otp/validate",
+                validate,
+            )
+            .header("sid", &sid),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.json);
+    assert!(h.outbox.messages().is_empty());
+}
