@@ -4,12 +4,16 @@ use crate::adapters::memory::{MemoryContacts, MemoryStore};
 use crate::adapters::outbox::Outbox;
 use crate::adapters::rsa_oaep::RsaOaep;
 use crate::config::Config;
-use crate::ports::{Clock, ContactDirectory, Decryptor, Sender, SessionStore, SystemClock};
+use crate::ports::{
+    Clock, ContactDirectory, Decryptor, IdempotencyKeys, Sender, SessionStore, SystemClock,
+};
 use std::sync::Arc;
 
 pub struct App {
     pub config: Config,
     pub sessions: Arc<dyn SessionStore>,
+    /// Idempotency keys of the send endpoints (same table as the sessions).
+    pub keys: Arc<dyn IdempotencyKeys>,
     pub contacts: Arc<dyn ContactDirectory>,
     pub sender: Arc<dyn Sender>,
     /// The RAO family's private key.
@@ -66,9 +70,11 @@ impl Ports {
 impl App {
     /// Local wiring: memory store, the given contacts, an outbox, the development RAO key.
     pub fn in_memory(config: Config, contacts: MemoryContacts, outbox: Arc<Outbox>) -> App {
+        let store = Arc::new(MemoryStore::default());
         App {
             config,
-            sessions: Arc::new(MemoryStore::default()),
+            sessions: store.clone(),
+            keys: store,
             contacts: Arc::new(contacts),
             sender: outbox,
             decryptor: Arc::new(RsaOaep::development()),

@@ -153,3 +153,43 @@ impl Clock for SystemClock {
             .unwrap_or(0)
     }
 }
+
+/// The first answer to a request sent with an `Idempotency-Key`, kept to replay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Replay {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// What claiming an idempotency key found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// The key is this request's now: run it.
+    Won,
+    /// The key belongs to a different request.
+    Mismatch,
+    /// The same request is still being served.
+    InFlight,
+    /// The same request was served: its answer.
+    Done(Replay),
+}
+
+/// Idempotency keys, kept beside the sessions (with their TTL).
+#[async_trait]
+pub trait IdempotencyKeys: Send + Sync {
+    /// Claims `key` for the request `fingerprint` with one conditional write: free, past
+    /// `purge_at`, or abandoned in flight by the same request past its lease.
+    async fn claim(
+        &self,
+        key: &str,
+        fingerprint: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        purge_at: Timestamp,
+    ) -> Result<Claim, StoreError>;
+    /// Keeps the answer of the request that won `key`.
+    async fn complete(&self, key: &str, replay: &Replay) -> Result<(), StoreError>;
+    /// Frees `key` after a request that did not succeed, so a retry runs again.
+    async fn release(&self, key: &str) -> Result<(), StoreError>;
+}

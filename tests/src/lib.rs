@@ -165,6 +165,7 @@ impl Harness {
         let app = App {
             config: config(),
             sessions: store.clone(),
+            keys: store.clone(),
             contacts: Arc::new(MemoryContacts::new(contacts())),
             sender: sender.unwrap_or_else(|| outbox.clone()),
             decryptor: Arc::new(otp_core::adapters::rsa_oaep::RsaOaep::development()),

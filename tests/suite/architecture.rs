@@ -134,6 +134,7 @@ fn no_family_imports_another() {
                     "dialects/problem",
                     "dialects/auth",
                     "dialects/header_contract",
+                    "dialects/idempotency",
                 ]
                 .contains(&k.as_str())
         })

@@ -16,6 +16,7 @@ mod handlers_contacts;
 mod handlers_rao;
 mod handlers_telemarketing;
 mod handlers_verify_api;
+mod idempotency;
 mod languages;
 mod logs;
 mod round_trips;

@@ -34,6 +34,14 @@ impl DynamoSessions {
             table: table.into(),
         }
     }
+
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub(crate) fn table(&self) -> &str {
+        &self.table
+    }
 }
 
 fn unavailable<E: std::error::Error + 'static, R: std::fmt::Debug>(

@@ -5,6 +5,7 @@ pub mod blocked;
 pub mod delivery;
 pub mod dynamodb;
 pub mod emf;
+pub mod idempotency;
 pub mod sdk;
 pub mod started;
 pub mod stream;

@@ -192,10 +192,10 @@ fn assemble(
     email: Option<Arc<dyn Sender>>,
 ) -> Result<App, ConfigError> {
     let dynamo = aws_sdk_dynamodb::Client::new(sdk);
-    let sessions = DynamoSessions::new(
+    let sessions = Arc::new(DynamoSessions::new(
         dynamo.clone(),
         Config::require(&config.sessions_table, "OTP_SESSIONS_TABLE")?,
-    );
+    ));
     let contacts: Arc<dyn ContactDirectory> = if contacts {
         Arc::new(DynamoContacts::new(
             dynamo,
@@ -207,7 +207,8 @@ fn assemble(
     let none = || -> Arc<dyn Sender> { Arc::new(NoDelivery) };
     Ok(App {
         config,
-        sessions: Arc::new(sessions),
+        sessions: sessions.clone(),
+        keys: sessions,
         contacts,
         sender: Arc::new(ByChannel {
             sms: sms.unwrap_or_else(none),

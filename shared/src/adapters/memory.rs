@@ -1,7 +1,10 @@
 //! In-memory store, contact directory and settable clock: for the local server and tests.
 
 use crate::domain::{Session, SessionKey, Timestamp, Transition};
-use crate::ports::{Applied, Clock, Contact, ContactDirectory, Counter, SessionStore, StoreError};
+use crate::ports::{
+    Applied, Claim, Clock, Contact, ContactDirectory, Counter, IdempotencyKeys, Replay,
+    SessionStore, StoreError,
+};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -12,6 +15,15 @@ use std::sync::Mutex;
 pub struct MemoryStore {
     sessions: Mutex<HashMap<String, Session>>,
     counters: Mutex<HashMap<String, Tally>>,
+    keys: Mutex<HashMap<String, KeyEntry>>,
+}
+
+/// One idempotency key: its request, its lease or answer, its purge time.
+struct KeyEntry {
+    fingerprint: String,
+    lease_until: Timestamp,
+    purge_at: Timestamp,
+    replay: Option<Replay>,
 }
 
 /// One counter's values (the DynamoDB item's `sends`, `verified`, `guesses`).
@@ -42,6 +54,56 @@ impl MemoryStore {
         self.counters
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[async_trait]
+impl IdempotencyKeys for MemoryStore {
+    async fn claim(
+        &self,
+        key: &str,
+        fingerprint: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        purge_at: Timestamp,
+    ) -> Result<Claim, StoreError> {
+        let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        let found = match keys.get(key) {
+            None => Claim::Won,
+            Some(e) if e.purge_at <= now => Claim::Won,
+            Some(e) if e.fingerprint != fingerprint => Claim::Mismatch,
+            Some(e) => match &e.replay {
+                Some(r) => Claim::Done(r.clone()),
+                None if e.lease_until <= now => Claim::Won,
+                None => Claim::InFlight,
+            },
+        };
+        if found == Claim::Won {
+            let entry = KeyEntry {
+                fingerprint: fingerprint.to_string(),
+                lease_until,
+                purge_at,
+                replay: None,
+            };
+            keys.insert(key.to_string(), entry);
+        }
+        Ok(found)
+    }
+
+    async fn complete(&self, key: &str, replay: &Replay) -> Result<(), StoreError> {
+        let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = keys.get_mut(key) {
+            e.replay = Some(replay.clone());
+        }
+        Ok(())
+    }
+
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        if keys.get(key).is_some_and(|e| e.replay.is_none()) {
+            keys.remove(key);
+        }
+        Ok(())
     }
 }
 

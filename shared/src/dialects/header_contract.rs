@@ -192,6 +192,20 @@ impl Entry {
             )
             .at(phone_field)
             .info(Text::CountryRefused.in_language(language)),
+            Reason::KeyReused => Entry::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "idempotencyKeyReused",
+                "The Idempotency-Key was used for a different request",
+            )
+            .info(Text::KeyReused.in_language(language)),
+            Reason::KeyInFlight => Entry::new(
+                StatusCode::CONFLICT,
+                "error",
+                "idempotencyKeyInFlight",
+                "A request with this Idempotency-Key is still being processed",
+            )
+            .info(Text::KeyInFlight.in_language(language)),
             Reason::RateLimited(_) => too_many(Text::RateLimited),
             Reason::ResendRefused(ResendRefusal::TooSoon { .. }) => too_many(Text::ResendTooSoon),
             Reason::ResendRefused(ResendRefusal::TooManySends) => too_many(Text::TooManySends),

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod contacts;
 pub mod header_contract;
+pub mod idempotency;
 pub mod problem;
 pub mod rao;
 pub mod telemarketing;

@@ -47,6 +47,10 @@ pub enum Reason {
     /// The fraud shield's country rules refuse the destination.
     CountryRefused,
     DeliveryFailed,
+    /// The `Idempotency-Key` was used for a different request.
+    KeyReused,
+    /// A request with the same `Idempotency-Key` is still in flight.
+    KeyInFlight,
     /// The store or the random source failed: opaque to callers, logged with its cause.
     Unavailable,
 }
@@ -94,6 +98,8 @@ impl Problem {
             | Reason::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Reason::ResendRefused(_) => StatusCode::CONFLICT,
             Reason::DeliveryFailed => StatusCode::BAD_GATEWAY,
+            Reason::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Reason::KeyInFlight => StatusCode::CONFLICT,
             Reason::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }

@@ -87,6 +87,8 @@ fn sub_code(problem: &Problem) -> (String, Text) {
         Reason::CountryRefused => ("DestinationCountryNotAllowed", Text::CountryRefused),
         Reason::DeliveryFailed => ("DeliveryFailed", Text::DeliveryFailed),
         Reason::Unavailable => ("NA", Text::Unavailable),
+        Reason::KeyReused => ("IdempotencyKeyReused", Text::KeyReused),
+        Reason::KeyInFlight => ("IdempotencyKeyInFlight", Text::KeyInFlight),
     };
     (sub.to_string(), text)
 }

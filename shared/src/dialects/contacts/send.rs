@@ -4,6 +4,7 @@
 use super::{contact_id, session_key, valid_session_id, Contacts, SESSION_ID_RULE};
 use crate::app::App;
 use crate::dialects::auth::bearer_client;
+use crate::dialects::idempotency;
 use crate::dialects::problem::{finish, Missing, Problem, Reason};
 use crate::domain::{i18n, sms, Channel, Destination, Email, E164};
 use crate::http::{self, fields::Fields};
@@ -86,6 +87,17 @@ async fn send(
     language: &mut String,
 ) -> Result<Response<Body>, Problem> {
     let client = bearer_client(&app.config.tokens, req)?;
+    let run = open(app, req, pending, language, &client);
+    idempotency::once(app, req, "contacts", &client, run).await
+}
+
+async fn open(
+    app: &App,
+    req: &Request,
+    pending: bool,
+    language: &mut String,
+    client: &str,
+) -> Result<Response<Body>, Problem> {
     let contact_id = contact_id(req)?;
     let body = parse(req, pending)?;
     if !i18n::TEMPLATE_KEYS.contains(&body.template_key.as_str()) {
@@ -112,7 +124,7 @@ async fn send(
     let mut template = i18n::template(&body.template_key, language, sms)
         .ok_or_else(|| Problem::new(Reason::UnknownTemplate))?;
     if sms {
-        let domain = app.config.autofill.domain(&client);
+        let domain = app.config.autofill.domain(client);
         let length = app.config.policy.code_length.into();
         template.text = sms::with_autofill(template.text, domain, length, usize::MAX);
     }
@@ -122,8 +134,8 @@ async fn send(
         extra.insert("pending".into(), "true".into());
     }
     app.send(NewSession {
-        key: session_key(&client, contact_id, &session_id),
-        client,
+        key: session_key(client, contact_id, &session_id),
+        client: client.to_string(),
         destination,
         policy: app.config.policy,
         language: language.clone(),

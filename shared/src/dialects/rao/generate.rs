@@ -2,7 +2,8 @@
 
 use super::{phone, session_key, sid, Rao};
 use crate::app::App;
-use crate::dialects::header_contract::{admit, finish};
+use crate::dialects::header_contract::{admit, finish, Caller};
+use crate::dialects::idempotency;
 use crate::dialects::problem::Problem;
 use crate::domain::{i18n, sms, Destination, Template};
 use crate::http;
@@ -19,6 +20,16 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 
 async fn generate(app: &App, req: &Request, language: &str) -> Result<Response<Body>, Problem> {
     let caller = admit(&app.config.access, req)?;
+    let client = caller.client.clone();
+    idempotency::once(app, req, "rao", &client, open(app, req, language, caller)).await
+}
+
+async fn open(
+    app: &App,
+    req: &Request,
+    language: &str,
+    caller: Caller,
+) -> Result<Response<Body>, Problem> {
     let sid = sid(req)?;
     let phone = phone(app, http::json_object(req, false)?, "").map_err(Problem::invalid)?;
     // A session already open for this `sid` gets a fresh code (to this phone), within the

@@ -78,6 +78,8 @@ fn entry(problem: &Problem, language: &str) -> Entry {
         | Reason::UnknownTemplate
         | Reason::Forbidden
         | Reason::CountryRefused
+        | Reason::KeyReused
+        | Reason::KeyInFlight
         | Reason::RateLimited(_) => Entry::new(
             StatusCode::BAD_REQUEST,
             "error",

@@ -3,6 +3,7 @@
 use super::{parse_sid, session_key, Telemarketing, CALLER_PART_LEN, CODE_LEN};
 use crate::app::App;
 use crate::dialects::header_contract::{admit, finish, Caller};
+use crate::dialects::idempotency;
 use crate::dialects::problem::Problem;
 use crate::domain::session::CODE_PLACEHOLDER;
 use crate::domain::{sms, Destination, Policy, Template, E164};
@@ -116,6 +117,23 @@ pub(super) fn customer_rule(f: &mut Fields, id: &str) {
 
 async fn generate(app: &App, req: &Request, language: &str) -> Result<Response<Body>, Problem> {
     let caller = admit(&app.config.access, req)?;
+    let client = caller.client.clone();
+    idempotency::once(
+        app,
+        req,
+        "telemarketing",
+        &client,
+        open(app, req, language, caller),
+    )
+    .await
+}
+
+async fn open(
+    app: &App,
+    req: &Request,
+    language: &str,
+    caller: Caller,
+) -> Result<Response<Body>, Problem> {
     // With a `sid`, a resend of that session; without, a new one.
     let (sid, resend) = match header_str(req, "sid") {
         None => (uuid::Uuid::new_v4().hyphenated().to_string(), false),

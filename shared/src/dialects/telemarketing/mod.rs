@@ -88,6 +88,8 @@ fn entry(problem: &Problem, language: &str) -> Entry {
         | Reason::UnknownTemplate
         | Reason::Forbidden
         | Reason::CountryRefused
+        | Reason::KeyReused
+        | Reason::KeyInFlight
         | Reason::RateLimited(_) => bad_request(),
     }
 }

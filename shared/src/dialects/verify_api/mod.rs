@@ -18,7 +18,7 @@ pub struct VerifyApi;
 
 impl Dialect for VerifyApi {
     fn render(problem: &Problem, _: &Ctx) -> (StatusCode, Value) {
-        if problem.reason == Reason::Invalid {
+        if matches!(problem.reason, Reason::Invalid | Reason::KeyReused) {
             return (StatusCode::UNPROCESSABLE_ENTITY, validation(problem));
         }
         let (status, code, message) = entry(problem);
@@ -103,6 +103,16 @@ fn entry(problem: &Problem) -> (Option<StatusCode>, &'static str, String) {
             None,
             "DELIVERY_FAILED",
             "The OTP message could not be delivered",
+        ),
+        Reason::KeyReused => (
+            None,
+            "IDEMPOTENCY_KEY_REUSED",
+            "The Idempotency-Key was used for a different request",
+        ),
+        Reason::KeyInFlight => (
+            None,
+            "IDEMPOTENCY_KEY_IN_FLIGHT",
+            "A request with this Idempotency-Key is still being processed",
         ),
         Reason::Unavailable => (
             None,

@@ -3,6 +3,7 @@
 use super::{otp_id, session_key, VerifyApi};
 use crate::app::App;
 use crate::dialects::auth::bearer_client;
+use crate::dialects::idempotency;
 use crate::dialects::problem::{finish, Problem};
 use crate::http::{self, fields::Fields};
 use crate::service::Resend;
@@ -16,13 +17,17 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 
 async fn resend(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let client = bearer_client(&app.config.tokens, req)?;
+    idempotency::once(app, req, "verify", &client, again(app, req, &client)).await
+}
+
+async fn again(app: &App, req: &Request, client: &str) -> Result<Response<Body>, Problem> {
     let mut f = Fields::new(http::json_object(req, false)?);
     let id = otp_id(&mut f);
     let Some(id) = id.filter(|_| f.errors.is_empty()) else {
         return Err(Problem::invalid(f.errors));
     };
-    let key = session_key(&client, &id);
-    let session = app.resend(Resend::of(&client, &key)).await?.session;
+    let key = session_key(client, &id);
+    let session = app.resend(Resend::of(client, &key)).await?.session;
     Ok(http::ok(&json!({
         "otp_id": id,
         "status": "OPEN",

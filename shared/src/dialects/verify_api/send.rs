@@ -3,6 +3,7 @@
 use super::{session_key, VerifyApi};
 use crate::app::App;
 use crate::dialects::auth::bearer_client;
+use crate::dialects::idempotency;
 use crate::dialects::problem::{finish, Problem};
 use crate::domain::session::CODE_PLACEHOLDER;
 use crate::domain::{i18n, sms, Alphabet, Destination, Policy, Template, E164};
@@ -172,15 +173,19 @@ fn parse(app: &App, req: &Request, client: &str) -> Result<SendOtp, Problem> {
 
 async fn send(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let client = bearer_client(&app.config.tokens, req)?;
-    let mut body = parse(app, req, &client)?;
+    idempotency::once(app, req, "verify", &client, open(app, req, &client)).await
+}
+
+async fn open(app: &App, req: &Request, client: &str) -> Result<Response<Body>, Problem> {
+    let mut body = parse(app, req, client)?;
     let otp_id = uuid::Uuid::new_v4().hyphenated().to_string();
     if let Some(o) = &body.originator {
         body.extra.insert("originator".into(), o.clone());
     }
     let session = app
         .send(NewSession {
-            key: session_key(&client, &otp_id),
-            client,
+            key: session_key(client, &otp_id),
+            client: client.to_string(),
             destination: Destination::Phone(body.recipient),
             policy: body.policy,
             language: body.language,
