@@ -53,7 +53,13 @@ async fn send_reads_back_from_sns_verifies_and_reports() {
     assert!(sms[0].starts_with("Your ACME code: "), "{}", sms[0]);
     let code = aws.last_code(&aws.phone).await;
     assert_eq!(code.len(), 6);
-    assert_eq!(report(&aws, &id).await["status"], "OPEN");
+    let open = report(&aws, &id).await;
+    assert_eq!(open["status"], "OPEN");
+    assert_eq!(
+        (&open["encoding"], &open["segments"], &open["test"]),
+        (&json!("GSM-7"), &json!(1), &json!(false)),
+        "measured before sending, read back from DynamoDB"
+    );
     assert_eq!(
         verify(&aws, &id, &code).await.json,
         json!({ "status": "APPROVED" })

@@ -8,6 +8,7 @@ mod docs;
 mod emulator_contacts;
 mod emulator_events;
 mod emulator_fraud;
+mod emulator_idempotency;
 mod emulator_rao;
 mod emulator_telemarketing;
 mod emulator_verify_api;
