@@ -57,18 +57,16 @@ where
         match claim {
             Claim::Won => break,
             Claim::Done(replay) => return Ok(replayed(replay)),
-            Claim::Mismatch => {
-                return Err(refused(
-                    Reason::KeyReused,
-                    "was used for a different request",
-                ))
-            }
+            Claim::Mismatch => return Err(refused(
+                Reason::KeyReused,
+                "its first request had another method, path, query, sid, Accept-Language or body",
+            )),
             Claim::InFlight => match waits.next() {
                 Some(ms) => tokio::time::sleep(Duration::from_millis(*ms)).await,
                 None => {
                     return Err(refused(
                         Reason::KeyInFlight,
-                        "a request with this key is still being processed",
+                        "retry once the first request has answered",
                     ))
                 }
             },
