@@ -4,12 +4,17 @@ scripts/test.sh starts `local-api` and sets LOCAL_API_URL and LOCAL_API_TOKEN.
 """
 
 import os
+import pathlib
+import sys
 import time
 
 import pytest
 import requests
 from direct7 import Client
 from direct7.errors import BadRequest, NotFoundError, AuthenticationError
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from log_audit import audited  # noqa: E402  (tests/log_audit.py, shared by the Python suites)
 
 BASE = os.environ["LOCAL_API_URL"]
 TOKEN = os.environ["LOCAL_API_TOKEN"]
@@ -26,13 +31,6 @@ def last_code(recipient):
     messages = [m for m in requests.get(f"{BASE}/_local/outbox").json() if m["to"] == recipient]
     return audited(messages[-1]["body"].split()[-1])
 
-def audited(secret):
-    """Records a code for the run's log audit (scripts/scan_logs.py)."""
-    folder = os.environ.get("OTP_TEST_LOG_DIR")
-    if folder:
-        with open(os.path.join(folder, "secrets-%s.txt" % os.getpid()), "a") as f:
-            f.write(secret + "\n")
-    return secret
 
 
 

@@ -10,11 +10,15 @@ import copy
 import subprocess
 import json
 import os
+import sys
 import pathlib
 import urllib.request
 
 import boto3
 import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from log_audit import audited  # noqa: E402  (tests/log_audit.py, shared by the Python suites)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 MOTO = os.environ["AWS_ENDPOINT_URL"]
@@ -51,13 +55,6 @@ def code_in(text):
     words = [w for w in "".join(c if c.isalnum() else " " for c in text).split() if len(w) >= 4 and any(ch.isdigit() for ch in w)]
     return audited(words[-1])
 
-def audited(secret):
-    """Records a code for the run's log audit (scripts/scan_logs.py)."""
-    folder = os.environ.get("OTP_TEST_LOG_DIR")
-    if folder:
-        with open(os.path.join(folder, "secrets-%s.txt" % os.getpid()), "a") as f:
-            f.write(secret + "\n")
-    return secret
 
 
 

@@ -44,14 +44,14 @@ impl DynamoSessions {
     }
 }
 
-fn unavailable<E: std::error::Error + 'static, R: std::fmt::Debug>(
+pub(crate) fn unavailable<E: std::error::Error + 'static, R: std::fmt::Debug>(
     e: SdkError<E, R>,
 ) -> StoreError {
     StoreError::Unavailable(DisplayErrorContext(e).to_string())
 }
 
 /// `Ok(true)` when a conditional write happened, `Ok(false)` when its condition failed.
-fn written<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<bool, StoreError>
+pub(crate) fn written<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<bool, StoreError>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -187,7 +187,7 @@ const SENDS: &str = "sends";
 const VERIFIED: &str = "verified";
 const GUESSES: &str = "guesses";
 
-fn number(v: impl ToString) -> AttributeValue {
+pub(crate) fn number(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 

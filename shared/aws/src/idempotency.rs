@@ -1,9 +1,9 @@
 //! Idempotency keys in the sessions table: one conditional `PutItem` claims a key, its
 //! answer is kept with an `UpdateItem`, and TTL (`purge_at`) deletes it after 24 hours.
 
-use crate::dynamodb::{DynamoSessions, Item, KEY, TTL};
+use crate::dynamodb::{number as n, unavailable, written, DynamoSessions, Item, KEY, TTL};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use otp_core::domain::Timestamp;
@@ -17,14 +17,6 @@ const BODY: &str = "body";
 
 fn s(v: &str) -> AttributeValue {
     AttributeValue::S(v.to_string())
-}
-
-fn n(v: i64) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
-
-fn unavailable(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Unavailable(e.to_string())
 }
 
 #[async_trait]
@@ -71,9 +63,9 @@ impl IdempotencyKeys for DynamoSessions {
                 PutItemError::ConditionalCheckFailedException(failed) => {
                     failed.item().cloned().unwrap_or_default()
                 }
-                _ => return Err(unavailable(DisplayErrorContext(SdkError::ServiceError(e)))),
+                _ => return Err(unavailable(SdkError::ServiceError(e))),
             },
-            Err(e) => return Err(unavailable(DisplayErrorContext(e))),
+            Err(e) => return Err(unavailable(e)),
         };
         let text = |name: &str| old.get(name).and_then(|v| v.as_s().ok()).cloned();
         if text(FINGERPRINT).as_deref() != Some(fingerprint) {
@@ -101,12 +93,12 @@ impl IdempotencyKeys for DynamoSessions {
             .expression_attribute_names("#status", STATUS)
             .expression_attribute_names("#headers", HEADERS)
             .expression_attribute_names("#body", BODY)
-            .expression_attribute_values(":status", n(replay.status.into()))
+            .expression_attribute_values(":status", n(replay.status))
             .expression_attribute_values(":headers", s(&headers))
             .expression_attribute_values(":body", s(&replay.body))
             .send()
             .await
-            .map_err(|e| unavailable(DisplayErrorContext(e)))?;
+            .map_err(unavailable)?;
         Ok(())
     }
 
@@ -121,12 +113,7 @@ impl IdempotencyKeys for DynamoSessions {
             .expression_attribute_names("#status", STATUS)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                Ok(())
-            }
-            Err(e) => Err(unavailable(DisplayErrorContext(e))),
-        }
+        // A key already answered (or gone) stays as it is.
+        written(result).map(|_| ())
     }
 }

@@ -23,12 +23,6 @@ impl Encoding {
             Encoding::Ucs2 => "UCS-2",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Encoding> {
-        [Encoding::Gsm7, Encoding::Ucs2]
-            .into_iter()
-            .find(|e| e.as_str() == s)
-    }
 }
 
 /// An SMS's encoding and the segments it is billed as.
@@ -70,11 +64,6 @@ pub fn measure(text: &str, force_ucs2: bool) -> Measure {
     Measure { encoding, segments }
 }
 
-/// The segments `text` is billed as (at least 1).
-pub fn segments(text: &str) -> u32 {
-    measure(text, false).segments
-}
-
 /// The origin-bound last line of the WICG "sms-one-time-codes" format, which iOS, Android
 /// (WebOTP) and Chrome need to fill the code into `domain`'s pages, with a blank line before.
 pub fn autofill_line(domain: &str, code: &str) -> String {
@@ -104,7 +93,10 @@ pub fn with_autofill(
 
 #[cfg(test)]
 mod tests {
-    use super::segments;
+    /// The segments `text` is billed as.
+    fn segments(text: &str) -> u32 {
+        super::measure(text, false).segments
+    }
 
     #[test]
     fn gsm_text_fits_160_then_splits_by_153() {

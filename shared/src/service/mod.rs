@@ -192,12 +192,8 @@ impl App {
             extra.insert(TEST.into(), "true".into());
         }
         if new.destination.channel() == Channel::Sms {
-            let unicode = extra.get(DATA_CODING).is_some_and(|d| d == "unicode");
             let (_, delivered) = split(&code, &new.policy);
-            let text = new
-                .template
-                .render(delivered.as_ref().unwrap_or(&code).expose());
-            let m = sms::measure(&text.text, unicode);
+            let m = billed(&new.template.render(delivered.expose()).text, &extra);
             extra.insert(SMS_ENCODING.into(), m.encoding.as_str().into());
             extra.insert(SMS_SEGMENTS.into(), m.segments.to_string());
         }
@@ -214,7 +210,7 @@ impl App {
             )
         };
         if self.sessions.create(&session).await? {
-            return self.deliver(session, &code).await;
+            return self.deliver(session, &code, fixed.is_some()).await;
         }
         self.reissue(
             Resend {
@@ -289,7 +285,7 @@ impl App {
                 if let Some(t) = r.template {
                     session.template = t;
                 }
-                self.deliver(session, &code).await
+                self.deliver(session, &code, fixed.is_some()).await
             }
             Applied::No(None) => Err(ServiceError::NotFound),
             Applied::No(Some(old)) => {
@@ -305,24 +301,23 @@ impl App {
     }
 
     /// Delivers the code (a split code's delivered part); on failure the code is killed.
-    async fn deliver(&self, session: Session, code: &Code) -> Result<Issued, ServiceError> {
+    /// A test recipient (`test`) is sent nothing.
+    async fn deliver(
+        &self,
+        session: Session,
+        code: &Code,
+        test: bool,
+    ) -> Result<Issued, ServiceError> {
         let (caller_part, delivered) = split(code, &session.policy);
         let channel = session.destination.channel();
-        if self
-            .config
-            .test_recipients
-            .code_for(&session.destination)
-            .is_some()
-        {
+        if test {
             tracing::info!(channel = channel.as_str(), to = %session.destination.masked(), test = true, "test recipient: code not delivered");
             return Ok(Issued {
                 session,
                 caller_part,
             });
         }
-        let rendered = session
-            .template
-            .render(delivered.as_ref().unwrap_or(code).expose());
+        let rendered = session.template.render(delivered.expose());
         let email = channel == Channel::Email;
         let message = Message {
             to: session.destination.clone(),
@@ -337,11 +332,7 @@ impl App {
             tracing::info!(channel = channel.as_str(), to = %to.masked(), "code delivered");
             count(Count::CodesDelivered, key, to, 1);
             if channel == Channel::Sms {
-                let unicode = session
-                    .extra
-                    .get(DATA_CODING)
-                    .is_some_and(|d| d == "unicode");
-                metrics::sms_sent(key, to, sms::measure(&message.body, unicode));
+                metrics::sms_sent(key, to, billed(&message.body, &session.extra));
             }
             return Ok(Issued {
                 session,
@@ -479,15 +470,16 @@ impl App {
     }
 }
 
-/// A split code's caller part and delivered part (`Policy::caller_part_len`), else neither.
-fn split(code: &Code, policy: &Policy) -> (Option<Code>, Option<Code>) {
-    match policy.caller_part_len {
-        0 => (None, None),
-        n => {
-            let (head, tail) = code.split(n.into());
-            (Some(head), Some(tail))
-        }
-    }
+/// A code's caller part (`Policy::caller_part_len`, if any) and the part delivered.
+fn split(code: &Code, policy: &Policy) -> (Option<Code>, Code) {
+    let (head, tail) = code.split(policy.caller_part_len.into());
+    ((policy.caller_part_len > 0).then_some(head), tail)
+}
+
+/// How SMS `text` of a session with `extra` bills (the Verify API's `data_coding: unicode`
+/// forces UCS-2).
+fn billed(text: &str, extra: &BTreeMap<String, String>) -> sms::Measure {
+    sms::measure(text, extra.get(DATA_CODING).is_some_and(|d| d == "unicode"))
 }
 
 /// `judge`, counting a code presented too late.
