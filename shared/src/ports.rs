@@ -42,6 +42,9 @@ pub trait SessionStore: Send + Sync {
     /// A counted send was verified: one send fewer and one verified more on counter `key`,
     /// if it still exists with a send to give back.
     async fn give_back(&self, key: &str) -> Result<(), StoreError>;
+    /// A counted send was not delivered (refused later, or delivery failed): one send fewer
+    /// on counter `key`, if it still has one.
+    async fn refund(&self, key: &str) -> Result<(), StoreError>;
 }
 
 /// A counter of sends over one window, stored beside the sessions.

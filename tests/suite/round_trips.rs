@@ -56,6 +56,10 @@ impl SessionStore for Counted {
         self.writes.fetch_add(1, Ordering::SeqCst);
         self.inner.give_back(key).await
     }
+    async fn refund(&self, key: &str) -> Result<(), StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.refund(key).await
+    }
 }
 
 #[tokio::test]

@@ -180,6 +180,14 @@ impl SessionStore for DynamoSessions {
         // A counter already purged, or with nothing left to give back, stays as it is.
         written(request.send().await).map(|_| ())
     }
+
+    async fn refund(&self, key: &str) -> Result<(), StoreError> {
+        let request = self
+            .counter(key, "SET #n = #n - :one")
+            .condition_expression("#n > :zero")
+            .expression_attribute_names("#n", SENDS);
+        written(request.send().await).map(|_| ())
+    }
 }
 
 /// Attributes of a counter item.

@@ -44,6 +44,23 @@ impl MemoryStore {
         self.len() == 0
     }
 
+    /// Every stored session (tests compare counters with sessions).
+    pub fn sessions(&self) -> Vec<Session> {
+        self.lock().values().cloned().collect()
+    }
+
+    /// Every counter as `(key, sends, verified, guesses)`, sorted by key (tests check what
+    /// was charged).
+    pub fn tallies(&self) -> Vec<(String, u32, u32, u32)> {
+        let mut all: Vec<_> = self
+            .counters()
+            .iter()
+            .map(|(k, t)| (k.clone(), t.sends, t.verified, t.guesses))
+            .collect();
+        all.sort();
+        all
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
         self.sessions
             .lock()
@@ -162,6 +179,13 @@ impl SessionStore for MemoryStore {
         if let Some(t) = self.counters().get_mut(key).filter(|t| t.sends > 0) {
             t.sends -= 1;
             t.verified += 1;
+        }
+        Ok(())
+    }
+
+    async fn refund(&self, key: &str) -> Result<(), StoreError> {
+        if let Some(t) = self.counters().get_mut(key).filter(|t| t.sends > 0) {
+            t.sends -= 1;
         }
         Ok(())
     }

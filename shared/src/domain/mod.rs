@@ -1,5 +1,6 @@
 //! Pure domain: codes, sessions, keys, destinations, localisation. No I/O.
 
+pub mod caller_text;
 pub mod code;
 pub mod destination;
 pub mod i18n;

@@ -75,23 +75,41 @@ pub struct Template {
     pub html: Option<String>,
 }
 
-/// Placeholder replaced by the code in templates.
+/// Placeholder replaced by the code in templates; `{{` is a literal `{` (caller text).
 pub const CODE_PLACEHOLDER: &str = "{code}";
 
 impl Template {
     pub fn render(&self, code: &str) -> Template {
+        let fill = |s: &String| fill(s, code);
         Template {
-            subject: self
-                .subject
-                .as_ref()
-                .map(|s| s.replace(CODE_PLACEHOLDER, code)),
-            text: self.text.replace(CODE_PLACEHOLDER, code),
-            html: self
-                .html
-                .as_ref()
-                .map(|s| s.replace(CODE_PLACEHOLDER, code)),
+            subject: self.subject.as_ref().map(fill),
+            text: fill(&self.text),
+            html: self.html.as_ref().map(fill),
         }
     }
+}
+
+/// `template` with each `{code}` replaced by `code` and each `{{` by `{`, in one pass, so
+/// nothing a caller wrote (`caller_text::literal`) becomes a placeholder.
+fn fill(template: &str, code: &str) -> String {
+    let mut out = String::with_capacity(template.len() + code.len());
+    let mut rest = template;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        if let Some(after) = rest.strip_prefix("{{") {
+            out.push('{');
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix(CODE_PLACEHOLDER) {
+            out.push_str(code);
+            rest = after;
+        } else {
+            out.push('{');
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// One verification session, as stored.

@@ -1,6 +1,8 @@
 //! How many SMS segments a text bills as: GSM-7 (160 septets, 153 per part when split) when
 //! every character is in the GSM 03.38 alphabet, else UCS-2 (70 UTF-16 units, 67 per part).
 
+use super::session::{Template, CODE_PLACEHOLDER};
+
 const GSM_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
 /// Characters of the extension table: an escape septet plus their own.
 const GSM_EXTENDED: &str = "\u{c}^{}\\[~]|€";
@@ -70,25 +72,50 @@ pub fn autofill_line(domain: &str, code: &str) -> String {
     format!("\n\n@{domain} #{code}")
 }
 
-/// `text` (a template with `{code}`) ending with the autofill line of `domain`, when the SMS it
-/// renders to with a `code_len`-character code stays within `max_chars`; else `text` unchanged.
-pub fn with_autofill(
-    text: String,
-    domain: Option<&str>,
-    code_len: usize,
-    max_chars: usize,
-) -> String {
-    use super::session::CODE_PLACEHOLDER;
-    let Some(domain) = domain else { return text };
-    let line = autofill_line(domain, CODE_PLACEHOLDER);
-    let rendered = |t: &str| {
-        let slots = t.matches(CODE_PLACEHOLDER).count();
-        t.chars().count() - slots * CODE_PLACEHOLDER.len() + slots * code_len
+/// How long an SMS may be as delivered: code, caller text and autofill line together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    pub chars: usize,
+    pub segments: u32,
+    /// Measured as UCS-2 whatever its characters (the Verify API's `data_coding: unicode`).
+    pub force_ucs2: bool,
+}
+
+impl Limit {
+    /// The service's own texts, which tests prove fit one segment.
+    pub const NONE: Limit = Limit {
+        chars: usize::MAX,
+        segments: u32::MAX,
+        force_ucs2: false,
     };
-    if rendered(&text) + rendered(&line) > max_chars {
-        return text;
+
+    /// Whether `template` rendered with a `code_len`-character code stays within the limit;
+    /// `Err` with its characters and measure when it does not.
+    pub fn check(&self, template: &str, code_len: usize) -> Result<(), (usize, Measure)> {
+        let text = Template {
+            text: template.to_string(),
+            ..Template::default()
+        }
+        .render(&"0".repeat(code_len))
+        .text;
+        let chars = text.chars().count();
+        let m = measure(&text, self.force_ucs2);
+        match chars <= self.chars && m.segments <= self.segments {
+            true => Ok(()),
+            false => Err((chars, m)),
+        }
     }
-    text + &line
+}
+
+/// `text` (a template with `{code}`) ending with the autofill line of `domain`, when the SMS it
+/// renders to with a `code_len`-character code stays within `limit`; else `text` unchanged.
+pub fn with_autofill(text: String, domain: Option<&str>, code_len: usize, limit: Limit) -> String {
+    let Some(domain) = domain else { return text };
+    let with = text.clone() + &autofill_line(domain, CODE_PLACEHOLDER);
+    match limit.check(&with, code_len) {
+        Ok(()) => with,
+        Err(_) => text,
+    }
 }
 
 #[cfg(test)]
@@ -124,16 +151,30 @@ mod tests {
 
     #[test]
     fn the_autofill_line_is_added_only_while_the_message_fits() {
-        use super::with_autofill;
+        use super::{with_autofill, Limit};
         let t = || "Code: {code}".to_string();
-        assert_eq!(with_autofill(t(), None, 6, 160), "Code: {code}");
-        let with = with_autofill(t(), Some("example.com"), 6, 160);
+        let chars = |chars| Limit {
+            chars,
+            ..Limit::NONE
+        };
+        assert_eq!(with_autofill(t(), None, 6, chars(160)), "Code: {code}");
+        let with = with_autofill(t(), Some("example.com"), 6, chars(160));
         assert_eq!(with, "Code: {code}\n\n@example.com #{code}");
         // "Code: " + 6 + "\n\n@example.com #" + 6 = 34 characters.
-        assert_eq!(with_autofill(t(), Some("example.com"), 6, 34), with);
+        assert_eq!(with_autofill(t(), Some("example.com"), 6, chars(34)), with);
         assert_eq!(
-            with_autofill(t(), Some("example.com"), 6, 33),
+            with_autofill(t(), Some("example.com"), 6, chars(33)),
             "Code: {code}"
+        );
+        // A segment limit counts too: 150 characters and the line make two segments.
+        let long = format!("{} {{code}}", "a".repeat(150));
+        let one = Limit {
+            segments: 1,
+            ..Limit::NONE
+        };
+        assert_eq!(
+            with_autofill(long.clone(), Some("example.com"), 6, one),
+            long
         );
     }
 

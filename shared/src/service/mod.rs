@@ -7,9 +7,10 @@ use crate::domain::code::RandomnessError;
 use crate::domain::sms;
 use crate::domain::{
     Channel, Code, CodeHash, Destination, LimitScope, Policy, ResendRefusal, Session, SessionKey,
-    Status, Template, Transition,
+    Status, Template, Timestamp, Transition,
 };
 use crate::ports::{Applied, DeliveryError, Message, StoreError};
+use shield::Charges;
 use std::collections::BTreeMap;
 
 pub mod metrics;
@@ -155,13 +156,28 @@ impl App {
         let now = self.clock.now();
         // A test recipient is sent nothing, so it spends no budget and meets no fraud rule.
         let fixed = self.config.test_recipients.code_for(&new.destination);
-        let charged = match fixed {
-            Some(_) => Vec::new(),
+        let charges = match fixed {
+            Some(_) => Charges::default(),
             None => {
                 self.admit(&new.client, &new.key, &new.destination, now)
                     .await?
             }
         };
+        let result = self.open(new, fixed, &charges.relative, now).await;
+        if result.is_err() {
+            self.refund(&charges).await;
+        }
+        result
+    }
+
+    /// `send` past its admission: the new session, or a resend of the one with that key.
+    async fn open(
+        &self,
+        new: NewSession,
+        fixed: Option<&str>,
+        charged: &[String],
+        now: Timestamp,
+    ) -> Result<Issued, ServiceError> {
         let code = match fixed {
             Some(c) => Code::fixed(c),
             None => Code::generate(new.policy.code_length.into(), new.policy.alphabet)?,
@@ -212,6 +228,7 @@ impl App {
         if self.sessions.create(&session).await? {
             return self.deliver(session, &code, fixed.is_some()).await;
         }
+        // Already charged above: the resend is not charged again (and refunded if refused).
         self.reissue(
             Resend {
                 client: &new.client,
@@ -235,7 +252,7 @@ impl App {
         self.reissue(resend, true).await
     }
 
-    async fn reissue(&self, r: Resend<'_>, charge: bool) -> Result<Issued, ServiceError> {
+    async fn reissue(&self, mut r: Resend<'_>, charge: bool) -> Result<Issued, ServiceError> {
         let now = self.clock.now();
         // The read gives the code's shape (part of the session's policy) and refuses early
         // without a write; the conditional update below still decides races.
@@ -260,19 +277,40 @@ impl App {
         if let Some(refusal) = current.resend_refusal(now, r.allow_expired) {
             return Err(resend_refused(refusal, &current));
         }
-        let destination = r.to.unwrap_or(current.destination);
+        let destination = r.to.take().unwrap_or(current.destination);
         let binding = match recorded {
             Some(DESTINATION) => Some(self.binding(destination.as_str())),
             other => other.map(str::to_string),
         };
         let fixed = self.config.test_recipients.code_for(&destination);
-        if charge && fixed.is_none() {
-            // A resend's velocity charge is never given back: each SMS sent costs money.
-            self.admit(r.client, r.key, &destination, now).await?;
+        // A resend's velocity charge is not given back on verify (each SMS sent costs money),
+        // only refunded when this resend delivers nothing.
+        let charges = match charge && fixed.is_none() {
+            true => self.admit(r.client, r.key, &destination, now).await?,
+            false => Charges::default(),
+        };
+        let result = self
+            .reissue_admitted(r, current.policy, destination, binding, fixed, now)
+            .await;
+        if result.is_err() {
+            self.refund(&charges).await;
         }
+        result
+    }
+
+    /// `reissue` past its checks and admission: the conditional update, then delivery.
+    async fn reissue_admitted(
+        &self,
+        r: Resend<'_>,
+        policy: Policy,
+        destination: Destination,
+        binding: Option<String>,
+        fixed: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Issued, ServiceError> {
         let code = match fixed {
             Some(c) => Code::fixed(c),
-            None => Code::generate(current.policy.code_length.into(), current.policy.alphabet)?,
+            None => Code::generate(policy.code_length.into(), policy.alphabet)?,
         };
         let transition = Transition::Reissue {
             code_hash: self.hash(r.key, code.expose(), binding.as_deref()),

@@ -12,6 +12,16 @@ use crate::ports::{Counter, StoreError};
 /// `extra` entry listing the velocity counters a session's first send was charged to.
 pub const CHARGED: &str = "charged";
 
+/// The counters one send was charged to, so that a send refused or undelivered after its
+/// admission is refunded: only what is delivered stays charged.
+#[derive(Debug, Default)]
+pub(super) struct Charges {
+    /// Every counter key taken, in order.
+    taken: Vec<String>,
+    /// Those of them relative to verified sends (the give-back's, stored with the session).
+    pub(super) relative: Vec<String>,
+}
+
 /// A counter a send is charged to.
 struct Charge {
     scope: LimitScope,
@@ -25,14 +35,14 @@ impl App {
     /// Admits one send to `destination` for `client`, in order: the country rules (nothing
     /// written when they refuse), the destination's and the client's budgets, then, for SMS
     /// off the safe list, the prefix, country and deployment counters. One `UpdateItem` per
-    /// counter. Returns the velocity counters charged, for the give-back.
+    /// counter. Returns the counters charged; a refusal part-way refunds those already taken.
     pub(super) async fn admit(
         &self,
         client: &str,
         key: &SessionKey,
         destination: &Destination,
         now: Timestamp,
-    ) -> Result<Vec<String>, ServiceError> {
+    ) -> Result<Charges, ServiceError> {
         let fraud = &self.config.fraud;
         let country = country_of(destination);
         if let Some(c) = &country {
@@ -90,12 +100,20 @@ impl App {
                 ]);
             }
         }
-        let mut charged = Vec::new();
+        let mut charged = Charges::default();
         for c in charges {
-            if self.sessions.take(&c.counter).await? {
-                if c.counter.relative {
-                    charged.push(c.counter.key);
+            let taken = match self.sessions.take(&c.counter).await {
+                Ok(taken) => taken,
+                Err(e) => {
+                    self.refund(&charged).await;
+                    return Err(e.into());
                 }
+            };
+            if taken {
+                if c.counter.relative {
+                    charged.relative.push(c.counter.key.clone());
+                }
+                charged.taken.push(c.counter.key);
                 continue;
             }
             if c.rule {
@@ -105,6 +123,7 @@ impl App {
                 count(Count::RateLimited, key, destination, 1);
             }
             if !c.rule || fraud.enforced() {
+                self.refund(&charged).await;
                 return Err(ServiceError::RateLimited {
                     scope: c.scope,
                     retry_after_secs: u32::try_from(c.resets_at - now).unwrap_or(u32::MAX).max(1),
@@ -112,6 +131,16 @@ impl App {
             }
         }
         Ok(charged)
+    }
+
+    /// Takes back what `charges` took, for a send that was not delivered. A refund the store
+    /// refuses is logged: the counter stays over by one, the safe side of a budget.
+    pub(super) async fn refund(&self, charges: &Charges) {
+        for key in &charges.taken {
+            if let Err(error) = self.sessions.refund(key).await {
+                tracing::warn!(%error, "could not refund a send's counter");
+            }
+        }
     }
 
     /// Counts a wrong code against `destination`'s guesses across sessions; `false` when they

@@ -126,7 +126,7 @@ async fn open(
     if sms {
         let domain = app.config.autofill.domain(client);
         let length = app.config.policy.code_length.into();
-        template.text = sms::with_autofill(template.text, domain, length, usize::MAX);
+        template.text = sms::with_autofill(template.text, domain, length, sms::Limit::NONE);
     }
     let mut extra = std::collections::BTreeMap::new();
     extra.insert("contact_id".into(), contact_id.to_string());

@@ -40,7 +40,7 @@ async fn open(
         i18n::default_sms(language),
         domain,
         policy.code_length.into(),
-        usize::MAX,
+        sms::Limit::NONE,
     );
     app.send(NewSession {
         key: session_key(&caller.client, sid),

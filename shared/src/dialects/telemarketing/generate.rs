@@ -6,7 +6,7 @@ use crate::dialects::header_contract::{admit, finish, Caller};
 use crate::dialects::idempotency;
 use crate::dialects::problem::Problem;
 use crate::domain::session::CODE_PLACEHOLDER;
-use crate::domain::{sms, Destination, Policy, Template, E164};
+use crate::domain::{caller_text, sms, Destination, Policy, Template, E164};
 use crate::http::fields::{FieldError, Fields, Location};
 use crate::http::{self, header_str};
 use crate::service::{Binding, NewSession, Resend};
@@ -15,8 +15,13 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use std::collections::BTreeMap;
 
-/// Longest SMS the family delivers, prefix + code + suffix with their spaces.
+/// Longest SMS the family delivers, prefix + code + suffix with their spaces (and the
+/// autofill line only while it fits): at most 3 segments, UCS-2 when an accent needs it.
 pub const MAX_SMS_CHARS: usize = 140;
+const LIMIT: sms::Limit = sms::Limit {
+    chars: MAX_SMS_CHARS,
+    ..sms::Limit::NONE
+};
 /// Characters a message may hold besides ASCII letters, digits and spaces (the seed's list;
 /// the accented letters in both cases).
 const SPECIALS: &str = "?!#$%&*+-/^_{}@[]~()<>¿¡ñáéíóúüÑÁÉÍÓÚÜ";
@@ -62,6 +67,8 @@ fn parse(req: &Request, caller: &Caller, autofill: Option<&str>) -> Result<Gener
         let Some(text) = text else { continue };
         if text.trim().is_empty() {
             f.invalid(name, "must hold at least 1 character");
+        } else if let Some(c) = caller_text::forbidden(text, false) {
+            f.invalid(name, caller_text::refusal(c));
         } else if let Some(c) = text.chars().find(|c| !allowed(*c)) {
             f.invalid(
                 name,
@@ -78,11 +85,11 @@ fn parse(req: &Request, caller: &Caller, autofill: Option<&str>) -> Result<Gener
     };
     let delivered = usize::from(CODE_LEN - CALLER_PART_LEN);
     let prefix = prefix.trim();
-    let mut text = format!("{prefix} {CODE_PLACEHOLDER}");
+    let mut text = caller_text::around_code(&format!("{prefix} "), "");
     let without_suffix = prefix.chars().count() + 1 + delivered;
     let mut length = without_suffix;
     if let Some(s) = &suffix {
-        text = format!("{text} {}", s.trim());
+        text = format!("{text} {}", caller_text::literal(s.trim()));
         length += 1 + s.trim().chars().count();
     }
     if length > MAX_SMS_CHARS {
@@ -98,7 +105,7 @@ fn parse(req: &Request, caller: &Caller, autofill: Option<&str>) -> Result<Gener
         phone,
         template: Template {
             subject: None,
-            text: sms::with_autofill(text, autofill, delivered, MAX_SMS_CHARS),
+            text: sms::with_autofill(text, autofill, delivered, LIMIT),
             html: None,
         },
     })

@@ -5,15 +5,20 @@ use crate::app::App;
 use crate::dialects::auth::bearer_client;
 use crate::dialects::idempotency;
 use crate::dialects::problem::{finish, Problem};
-use crate::domain::session::CODE_PLACEHOLDER;
-use crate::domain::{i18n, sms, Alphabet, Destination, Policy, Template, E164};
+use crate::domain::{caller_text, i18n, sms, Alphabet, Destination, Policy, Template, E164};
 use crate::http::{self, fields::Fault, fields::Fields};
 use crate::service::{Binding, NewSession};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use std::collections::BTreeMap;
 
-const MAX_CONTENT_CHARS: usize = 640;
+/// The most one send may cost the caller, as delivered (code and autofill line included):
+/// the seed's 640-character content limit, which is 5 GSM-7 segments.
+const CONTENT_LIMIT: sms::Limit = sms::Limit {
+    chars: 640,
+    segments: 5,
+    force_ucs2: false,
+};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let result = send(app, &req).await;
@@ -74,21 +79,21 @@ fn parse(app: &App, req: &Request, client: &str) -> Result<SendOtp, Problem> {
             "Originator must be up to 11 letters/digits or a phone number",
         );
     }
-    if let Some(c) = &content {
-        if !c.contains("{}") {
-            f.invalid("content", "Content must contain {} where the OTP code goes");
-        } else if c.chars().count() > MAX_CONTENT_CHARS {
-            f.invalid(
-                "content",
-                format!("Content must be at most {MAX_CONTENT_CHARS} characters"),
-            );
-        } else if data_coding.as_deref() == Some("text") && !sms::is_gsm7(c) {
-            f.invalid(
-                "content",
-                "Content has characters outside GSM-7, which data_coding 'text' cannot carry; use 'unicode' or 'auto'",
-            );
-        }
-    }
+    let limit = sms::Limit {
+        force_ucs2: data_coding.as_deref() == Some("unicode"),
+        ..CONTENT_LIMIT
+    };
+    let code_len = code_length.map_or(app.config.policy.code_length.into(), |n| n as usize);
+    let content =
+        content.and_then(
+            |c| match content_template(&c, data_coding.as_deref(), limit, code_len) {
+                Ok(template) => Some(template),
+                Err(message) => {
+                    f.invalid("content", message);
+                    None
+                }
+            },
+        );
     if channel
         .as_deref()
         .is_some_and(|c| !c.eq_ignore_ascii_case("sms"))
@@ -133,8 +138,8 @@ fn parse(app: &App, req: &Request, client: &str) -> Result<SendOtp, Problem> {
     // The autofill line goes after the caller's content only while the whole stays within
     // the content limit; after the service's own text, always (it fits one segment).
     let (text, limit) = match content {
-        Some(c) => (c.replace("{}", CODE_PLACEHOLDER), MAX_CONTENT_CHARS),
-        None => (i18n::default_sms(&lang), usize::MAX),
+        Some(template) => (template, limit),
+        None => (i18n::default_sms(&lang), sms::Limit::NONE),
     };
     let domain = app.config.autofill.domain(client);
     let text = sms::with_autofill(text, domain, code_length.into(), limit);
@@ -169,6 +174,33 @@ fn parse(app: &App, req: &Request, client: &str) -> Result<SendOtp, Problem> {
         },
         extra,
     })
+}
+
+/// The caller's `content` as a template: one `{}` where the code goes, the rest literal, no
+/// character a reader would not see, and within `limit` as delivered.
+fn content_template(
+    content: &str,
+    data_coding: Option<&str>,
+    limit: sms::Limit,
+    code_len: usize,
+) -> Result<String, String> {
+    let Some((before, after)) = content.split_once("{}").filter(|(_, a)| !a.contains("{}")) else {
+        return Err("Content must contain exactly one {} where the OTP code goes".into());
+    };
+    if let Some(c) = caller_text::forbidden(content, true) {
+        return Err(format!("Content {}", caller_text::refusal(c)));
+    }
+    if data_coding == Some("text") && !sms::is_gsm7(content) {
+        return Err("Content has characters outside GSM-7, which data_coding 'text' cannot carry; use 'unicode' or 'auto'".into());
+    }
+    let template = caller_text::around_code(before, after);
+    limit.check(&template, code_len).map_err(|(chars, m)| {
+        format!(
+            "Content with the code must be at most {} characters and {} SMS segments; it would be {chars} characters, {} {} segments",
+            limit.chars, limit.segments, m.segments, m.encoding.as_str()
+        )
+    })?;
+    Ok(template)
 }
 
 async fn send(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
