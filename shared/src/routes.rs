@@ -3,10 +3,14 @@
 //! `dispatch` serves the table (local server, tests); a Lambda function serves its own row.
 
 use crate::app::{App, Ports};
-use crate::dialects::{contacts, rao, telemarketing, verify_api};
+use crate::dialects::{self, contacts, rao, telemarketing, verify_api, Problem, Reason};
 use crate::domain::Family;
+use crate::http::{
+    self,
+    fields::{FieldError, Location},
+};
 use crate::runtime::observe;
-use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use std::collections::HashMap;
 use std::future::Future;
@@ -175,8 +179,31 @@ impl Route {
                 req = req.with_query_string_parameters(params);
             }
         }
-        observe(self.function, req, |req| (self.handler)(app, req)).await
+        observe(self.function, req, |req| async move {
+            match screen(&req) {
+                Some(problem) => {
+                    let language = http::language(&req, &app.config.default_language);
+                    dialects::respond(self.family, problem, &req, &language)
+                }
+                None => (self.handler)(app, req).await,
+            }
+        })
+        .await
     }
+}
+
+/// What every route refuses before its handler: an oversized body, and a repeated identity or
+/// contract header (credentials as unauthorized, the others as invalid input naming them).
+fn screen(req: &Request) -> Option<Problem> {
+    if http::body_too_large(req) {
+        return Some(Problem::new(Reason::TooLarge));
+    }
+    Some(match http::repeated_header(req)? {
+        "Authorization" | "client_id" => Problem::new(Reason::Unauthorized),
+        name => {
+            FieldError::invalid(Location::Header, name, "must be sent once, as one value").into()
+        }
+    })
 }
 
 /// Serves `req` by the route table, answering unknown paths and methods as API Gateway does.
@@ -187,20 +214,23 @@ pub async fn dispatch(app: &App, req: Request) -> Response<Body> {
     match matching().find(|r| r.method.eq_ignore_ascii_case(method)) {
         Some(route) => route.call(app, req).await,
         None => {
-            let allowed: Vec<&str> = matching().map(|r| r.method).collect();
-            if allowed.is_empty() {
-                let body = serde_json::json!({ "message": "Not Found" });
-                return crate::http::json(StatusCode::NOT_FOUND, &body);
-            }
-            let body = serde_json::json!({ "message": "Method Not Allowed" });
-            let mut res = crate::http::json(StatusCode::METHOD_NOT_ALLOWED, &body);
+            let Some(family) = matching().next().map(|r| r.family) else {
+                return not_found();
+            };
             // RFC 9110: a 405 lists the methods the resource has.
-            if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
-                res.headers_mut().insert(header::ALLOW, value);
-            }
-            res
+            let allowed: Vec<&str> = matching().map(|r| r.method).collect();
+            let problem = Problem::method_not_allowed(allowed.join(", "));
+            let language = http::language(&req, &app.config.default_language);
+            dialects::respond(family, problem, &req, &language)
         }
     }
+}
+
+/// A path no route has: one neutral form for every family, `{"code": "NotFound", "message"}`
+/// (no family can be told from an unknown path).
+pub fn not_found() -> Response<Body> {
+    let body = serde_json::json!({ "code": "NotFound", "message": "No such resource" });
+    http::json(StatusCode::NOT_FOUND, &body)
 }
 
 /// Matches `/a/{x}/b` against a concrete path; parameters are percent-decoded.

@@ -319,12 +319,8 @@ async fn messages_hold_only_the_documented_characters_and_fit_140() {
 #[tokio::test]
 async fn malformed_bodies_are_400_naming_the_body() {
     let h = Harness::new();
-    for raw in [
-        "",
-        "{",
-        "[1]",
-        &format!("{{\"x\": \"{}\"}}", "a".repeat(9000)),
-    ] {
+    // An oversized body is 413 (hostile_input).
+    for raw in ["", "{", "[1]"] {
         let res = h
             .call(Req::contract(GENERATE, json!({})).raw_body(raw))
             .await;

@@ -18,6 +18,7 @@ mod handlers_contacts;
 mod handlers_rao;
 mod handlers_telemarketing;
 mod handlers_verify_api;
+mod hostile_input;
 mod idempotency;
 mod languages;
 mod logs;

@@ -45,7 +45,14 @@ async fn run() -> Result<(), String> {
             .map_err(|e| e.to_string())?
             .repeat(2),
     };
-    let tokens = format!("local:{}", hex::encode(Sha256::digest(token.as_bytes())));
+    // Bearer clients of `OTP_API_TOKENS` are served beside `local`, as in AWS, so tenancy
+    // between clients can be tried locally.
+    let mut tokens = format!("local:{}", hex::encode(Sha256::digest(token.as_bytes())));
+    if let Ok(more) = std::env::var("OTP_API_TOKENS") {
+        if !more.trim().is_empty() {
+            tokens = format!("{tokens},{more}");
+        }
+    }
     let mut config = Config::from_lookup(|name| match name {
         "OTP_PEPPER" => Some(pepper.clone()),
         "OTP_API_TOKENS" => Some(tokens.clone()),

@@ -73,18 +73,32 @@ async fn handle(app: &'static App, outbox: &Outbox, req: hyper::Request<Incoming
                 outbox.clear();
                 reply(200, serde_json::json!({ "cleared": true }))
             }
-            _ => reply(405, serde_json::json!({ "message": "Method Not Allowed" })),
+            _ => {
+                let mut res = reply(
+                    405,
+                    serde_json::json!({ "code": "MethodNotAllowed", "message": "Method not allowed on this resource" }),
+                );
+                res.headers_mut().insert(
+                    "allow",
+                    hyper::header::HeaderValue::from_static("GET, DELETE"),
+                );
+                res
+            }
         };
     }
-    let (parts, body) = req.into_parts();
-    let bytes = match Limited::new(body, READ_LIMIT).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => return reply(413, serde_json::json!({ "message": "Payload Too Large" })),
-    };
-    let body = if bytes.is_empty() {
-        lambda_http::Body::Empty
-    } else {
-        lambda_http::Body::Binary(bytes.to_vec())
+    let (mut parts, body) = req.into_parts();
+    // A body past the limit is not read further: its route answers 413 in its family's form.
+    let body = match Limited::new(body, READ_LIMIT)
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+    {
+        Ok(bytes) if bytes.is_empty() => lambda_http::Body::Empty,
+        Ok(bytes) => lambda_http::Body::Binary(bytes.to_vec()),
+        Err(_) => {
+            parts.extensions.insert(otp_core::http::BodyTooLarge);
+            lambda_http::Body::Empty
+        }
     };
     let res = routes::dispatch(app, lambda_http::Request::from_parts(parts, body)).await;
     let (parts, body) = res.into_parts();

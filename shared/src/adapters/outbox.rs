@@ -1,5 +1,6 @@
 //! Local delivery: prints each message to the console and keeps it for reading back.
 
+use crate::domain::caller_text::one_line;
 use crate::ports::{DeliveryError, Message, Sender};
 use async_trait::async_trait;
 use std::sync::Mutex;
@@ -39,16 +40,18 @@ impl Outbox {
 impl Sender for Outbox {
     async fn send(&self, message: &Message) -> Result<(), DeliveryError> {
         if self.print {
+            // One line per message, whatever its text: a caller's content can forge no log
+            // line and send no escape sequence to the terminal.
             let subject = message
                 .subject
                 .as_deref()
-                .map(|s| format!(" [{s}]"))
+                .map(|s| format!(" [{}]", one_line(s)))
                 .unwrap_or_default();
             println!(
                 "[outbox] {} to {}{subject}: {}",
                 message.channel().as_str(),
                 message.to.as_str(),
-                message.body
+                one_line(&message.body)
             );
         }
         self.lock().push(message.clone());

@@ -206,6 +206,20 @@ impl Entry {
                 "A request with this Idempotency-Key is still being processed",
             )
             .info(Text::KeyInFlight.in_language(language)),
+            Reason::MethodNotAllowed => Entry::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "invalid",
+                "methodNotAllowed",
+                "The method is not allowed on this resource",
+            )
+            .info(Text::MethodNotAllowed.in_language(language)),
+            Reason::TooLarge => Entry::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "invalid",
+                "payloadTooLarge",
+                "The request body is too large",
+            )
+            .info(Text::TooLarge.in_language(language)),
             Reason::RateLimited(_) => too_many(Text::RateLimited),
             Reason::ResendRefused(ResendRefusal::TooSoon { .. }) => too_many(Text::ResendTooSoon),
             Reason::ResendRefused(ResendRefusal::TooManySends) => too_many(Text::TooManySends),

@@ -51,6 +51,10 @@ pub enum Reason {
     KeyReused,
     /// A request with the same `Idempotency-Key` is still in flight.
     KeyInFlight,
+    /// The path exists, not with this method (`Problem::allow` lists the methods it has).
+    MethodNotAllowed,
+    /// The request body is larger than any this endpoint accepts.
+    TooLarge,
     /// The store or the random source failed: opaque to callers, logged with its cause.
     Unavailable,
 }
@@ -62,6 +66,8 @@ pub struct Problem {
     pub retry_after: Option<u32>,
     /// The faulty inputs, in the order found (for `Reason::Invalid`).
     pub fields: Vec<FieldError>,
+    /// The methods the path has (`Allow`, for `Reason::MethodNotAllowed`).
+    pub allow: Option<String>,
     /// The internal error behind a 5xx: logged, never sent.
     cause: Option<String>,
 }
@@ -72,7 +78,16 @@ impl Problem {
             reason,
             retry_after: None,
             fields: Vec::new(),
+            allow: None,
             cause: None,
+        }
+    }
+
+    /// A method the path does not have; `allow` lists those it has.
+    pub fn method_not_allowed(allow: String) -> Problem {
+        Problem {
+            allow: Some(allow),
+            ..Problem::new(Reason::MethodNotAllowed)
         }
     }
 
@@ -101,6 +116,8 @@ impl Problem {
             Reason::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Reason::KeyInFlight => StatusCode::CONFLICT,
             Reason::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Reason::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Reason::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
 
@@ -162,7 +179,10 @@ impl From<FieldError> for Problem {
 
 impl From<BodyError> for Problem {
     fn from(e: BodyError) -> Problem {
-        FieldError::from(e).into()
+        match e {
+            BodyError::TooLarge => Problem::new(Reason::TooLarge),
+            e => FieldError::from(e).into(),
+        }
     }
 }
 
@@ -192,6 +212,9 @@ pub fn respond<D: Dialect>(problem: Problem, req: &Request, language: &str) -> R
         tracing::error!(error = %cause, status = status.as_u16(), "request failed");
     }
     let mut res = http::json(status, &body);
+    if let Some(value) = problem.allow.and_then(|a| HeaderValue::from_str(&a).ok()) {
+        res.headers_mut().insert(header::ALLOW, value);
+    }
     if let Some(secs) = problem.retry_after {
         res.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));

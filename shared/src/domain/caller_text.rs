@@ -9,11 +9,30 @@ use super::session::CODE_PLACEHOLDER;
 /// (U+202A–U+202E, U+2066–U+2069) and invisible format characters (U+200B–U+200F, U+2060,
 /// U+FEFF). They reorder or hide what a reader sees, or forge lines in logs and consoles.
 pub fn forbidden(text: &str, multiline: bool) -> Option<char> {
-    text.chars().find(|&c| {
-        (c.is_control() && !(multiline && c == '\n'))
-            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}')
-    })
+    text.chars()
+        .find(|&c| unseen(c) && !(multiline && c == '\n'))
+}
+
+/// Whether `c` acts on a terminal, a line or the text's direction instead of showing.
+pub fn unseen(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// `text` on one line: a backslash, a line feed and every `unseen` character escaped
+/// (`\\`, `\n`, `\u{1b}`), so that printing it can neither forge a line nor drive a terminal.
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if unseen(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Why `forbidden` refused a character, naming it by code point (it may not print).
@@ -62,6 +81,14 @@ mod tests {
         assert_eq!(
             refusal('\u{202E}'),
             "must not contain control, bidirectional or invisible characters (found U+202E)"
+        );
+    }
+
+    #[test]
+    fn printed_text_stays_on_one_line_and_drives_no_terminal() {
+        assert_eq!(
+            one_line("a\n{\"level\":\"ERROR\"}\u{1b}[2J\\\u{202E}z"),
+            "a\\n{\"level\":\"ERROR\"}\\u{1b}[2J\\\\\\u{202e}z"
         );
     }
 

@@ -11,6 +11,39 @@ use lambda_http::{Body, Request, RequestExt, Response};
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
 
+/// Marks a request whose body the server stopped reading at its limit (the local server): the
+/// route answers 413 in its family's form.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyTooLarge;
+
+/// Whether the body is past `MAX_BODY_BYTES` (or was cut off before it was read).
+pub fn body_too_large(req: &Request) -> bool {
+    req.body().len() > MAX_BODY_BYTES || req.extensions().get::<BodyTooLarge>().is_some()
+}
+
+/// Headers that carry a caller's identity or a request's contract: each is sent once, as one
+/// value, so no layer can read a different one than another ("first wins").
+pub const SINGLE_HEADERS: [&str; 8] = [
+    "Authorization",
+    "client_id",
+    "sid",
+    "uuid",
+    "Idempotency-Key",
+    "countryCode",
+    "businessCode",
+    "channelId",
+];
+
+/// The first of `SINGLE_HEADERS` sent more than once, or as the comma-joined list that API
+/// Gateway's HTTP API makes of repeated headers.
+pub fn repeated_header(req: &Request) -> Option<&'static str> {
+    SINGLE_HEADERS.into_iter().find(|name| {
+        let mut values = req.headers().get_all(*name).iter();
+        let first = values.next();
+        values.next().is_some() || first.is_some_and(|v| v.as_bytes().contains(&b','))
+    })
+}
+
 /// The id that ties a request's log line, its error responses and the caller together.
 #[derive(Clone, Debug)]
 pub struct CorrelationId(pub String);

@@ -89,6 +89,8 @@ fn sub_code(problem: &Problem) -> (String, Text) {
         Reason::Unavailable => ("NA", Text::Unavailable),
         Reason::KeyReused => ("IdempotencyKeyReused", Text::KeyReused),
         Reason::KeyInFlight => ("IdempotencyKeyInFlight", Text::KeyInFlight),
+        Reason::MethodNotAllowed => ("MethodNotAllowed", Text::MethodNotAllowed),
+        Reason::TooLarge => ("PayloadTooLarge", Text::TooLarge),
     };
     (sub.to_string(), text)
 }

@@ -80,6 +80,8 @@ fn entry(problem: &Problem, language: &str) -> Entry {
         | Reason::CountryRefused
         | Reason::KeyReused
         | Reason::KeyInFlight
+        | Reason::MethodNotAllowed
+        | Reason::TooLarge
         | Reason::RateLimited(_) => Entry::new(
             StatusCode::BAD_REQUEST,
             "error",

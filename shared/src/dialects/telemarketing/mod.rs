@@ -90,6 +90,8 @@ fn entry(problem: &Problem, language: &str) -> Entry {
         | Reason::CountryRefused
         | Reason::KeyReused
         | Reason::KeyInFlight
+        | Reason::MethodNotAllowed
+        | Reason::TooLarge
         | Reason::RateLimited(_) => bad_request(),
     }
 }

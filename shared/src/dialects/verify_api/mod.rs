@@ -114,6 +114,12 @@ fn entry(problem: &Problem) -> (Option<StatusCode>, &'static str, String) {
             "IDEMPOTENCY_KEY_IN_FLIGHT",
             "A request with this Idempotency-Key is still being processed",
         ),
+        Reason::MethodNotAllowed => (
+            None,
+            "METHOD_NOT_ALLOWED",
+            "Method not allowed on this resource",
+        ),
+        Reason::TooLarge => (None, "PAYLOAD_TOO_LARGE", "The request body is too large"),
         Reason::Unavailable => (
             None,
             "SERVICE_UNAVAILABLE",

@@ -39,5 +39,7 @@ pub const DE: Language = Language {
         unavailable: "Der Dienst ist vorübergehend nicht verfügbar",
         key_reused: "Dieser Idempotency-Key wurde für eine andere Anfrage verwendet",
         key_in_flight: "Eine Anfrage mit diesem Idempotency-Key wird noch bearbeitet",
+        method_not_allowed: "Diese Methode ist für diese Ressource nicht erlaubt",
+        too_large: "Der Anfragetext ist zu groß",
     },
 };

@@ -38,5 +38,7 @@ pub const EN: Language = Language {
         unavailable: "The service is temporarily unavailable",
         key_reused: "This Idempotency-Key was used for a different request",
         key_in_flight: "A request with this Idempotency-Key is still being processed",
+        method_not_allowed: "This method is not allowed on this resource",
+        too_large: "The request body is too large",
     },
 };

@@ -38,5 +38,7 @@ pub const ES: Language = Language {
         unavailable: "El servicio no está disponible temporalmente",
         key_reused: "Esta Idempotency-Key se usó para otra solicitud",
         key_in_flight: "Una solicitud con esta Idempotency-Key aún se está procesando",
+        method_not_allowed: "Este método no está permitido en este recurso",
+        too_large: "El cuerpo de la solicitud es demasiado grande",
     },
 };

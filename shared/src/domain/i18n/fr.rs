@@ -38,5 +38,7 @@ pub const FR: Language = Language {
         unavailable: "Le service est temporairement indisponible",
         key_reused: "Cette Idempotency-Key a servi pour une autre requête",
         key_in_flight: "Une requête avec cette Idempotency-Key est encore en cours",
+        method_not_allowed: "Cette méthode n'est pas autorisée sur cette ressource",
+        too_large: "Le corps de la requête est trop volumineux",
     },
 };

@@ -73,6 +73,8 @@ pub struct Texts {
     pub unavailable: &'static str,
     pub key_reused: &'static str,
     pub key_in_flight: &'static str,
+    pub method_not_allowed: &'static str,
+    pub too_large: &'static str,
 }
 
 /// Codes of the shipped languages.
@@ -176,6 +178,8 @@ pub enum Text {
     Unavailable,
     KeyReused,
     KeyInFlight,
+    MethodNotAllowed,
+    TooLarge,
 }
 
 impl Text {
@@ -201,11 +205,13 @@ impl Text {
             Text::Unavailable => t.unavailable,
             Text::KeyReused => t.key_reused,
             Text::KeyInFlight => t.key_in_flight,
+            Text::MethodNotAllowed => t.method_not_allowed,
+            Text::TooLarge => t.too_large,
         }
     }
 
     /// Every text, for tests that walk them all.
-    pub const ALL: [Text; 19] = [
+    pub const ALL: [Text; 21] = [
         Text::BadRequest,
         Text::Unauthorized,
         Text::Forbidden,
@@ -225,6 +231,8 @@ impl Text {
         Text::Unavailable,
         Text::KeyReused,
         Text::KeyInFlight,
+        Text::MethodNotAllowed,
+        Text::TooLarge,
     ];
 }
 

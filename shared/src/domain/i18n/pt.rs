@@ -38,5 +38,7 @@ pub const PT: Language = Language {
         unavailable: "O serviço está temporariamente indisponível",
         key_reused: "Esta Idempotency-Key foi usada para outra solicitação",
         key_in_flight: "Uma solicitação com esta Idempotency-Key ainda está em andamento",
+        method_not_allowed: "Este método não é permitido neste recurso",
+        too_large: "O corpo da solicitação é grande demais",
     },
 };
