@@ -15,6 +15,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 /// A handler: the endpoint's dialect code, over the app's ports.
 pub type Handler =
@@ -180,16 +181,58 @@ impl Route {
             }
         }
         observe(self.function, req, |req| async move {
-            match screen(&req) {
-                Some(problem) => {
-                    let language = http::language(&req, &app.config.default_language);
-                    dialects::respond(self.family, problem, &req, &language)
+            let problem = match screen(&req) {
+                Some(problem) => problem,
+                None => {
+                    let Some(left) = time_left(&req) else {
+                        return (self.handler)(app, req).await;
+                    };
+                    let skeleton = skeleton(&req);
+                    match tokio::time::timeout(left, (self.handler)(app, req)).await {
+                        Ok(res) => return res,
+                        Err(_) => {
+                            tracing::error!("the invocation's deadline came before its answer");
+                            return dialects::respond(
+                                self.family,
+                                Problem::new(Reason::Unavailable),
+                                &skeleton,
+                                &http::language(&skeleton, &app.config.default_language),
+                            );
+                        }
+                    }
                 }
-                None => (self.handler)(app, req).await,
-            }
+            };
+            let language = http::language(&req, &app.config.default_language);
+            dialects::respond(self.family, problem, &req, &language)
         })
         .await
     }
+}
+
+/// Kept to answer in before Lambda's deadline: a handler still running then is abandoned
+/// and the caller gets the family's 503, not a timed-out invocation.
+const ANSWER_MARGIN: Duration = Duration::from_millis(750);
+
+/// How long the handler may run: the Lambda invocation's deadline less `ANSWER_MARGIN`
+/// (`None` outside Lambda, where no deadline is set).
+fn time_left(req: &Request) -> Option<Duration> {
+    let deadline = req.lambda_context_ref()?.deadline;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_millis() as u64;
+    let left = Duration::from_millis(deadline.saturating_sub(now));
+    Some(left.saturating_sub(ANSWER_MARGIN))
+}
+
+/// What answering a request needs once the handler has it: its headers and correlation id.
+fn skeleton(req: &Request) -> Request {
+    let mut skeleton = Request::new(Body::Empty);
+    *skeleton.headers_mut() = req.headers().clone();
+    if let Some(id) = req.extensions().get::<http::CorrelationId>() {
+        skeleton.extensions_mut().insert(id.clone());
+    }
+    skeleton
 }
 
 /// What every route refuses before its handler: an oversized body, and a repeated identity or

@@ -5,6 +5,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
     ScalarAttributeType, StreamSpecification, StreamViewType,
 };
+use otp_aws::sdk::Budget;
 use otp_aws::wiring::CONTACTS_AND_DELIVERY;
 use otp_core::adapters::memory::ManualClock;
 use otp_core::domain::SessionKey;
@@ -21,18 +22,26 @@ pub fn endpoint() -> String {
 
 /// SDK configuration pointing every client at `url` with static test credentials.
 pub async fn sdk_config(url: &str) -> aws_config::SdkConfig {
-    otp_aws::sdk::loader()
+    sdk_config_with(
+        url,
+        Budget {
+            max_attempts: 2,
+            operation: std::time::Duration::from_secs(10),
+            attempt: std::time::Duration::from_secs(10),
+            ..Budget::LAMBDA
+        },
+    )
+    .await
+}
+
+/// `sdk_config` with the timeouts and retries of `budget`.
+pub async fn sdk_config_with(url: &str, budget: Budget) -> aws_config::SdkConfig {
+    otp_aws::sdk::loader_with(budget)
         .endpoint_url(url)
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
             "test", "test", None, None, "tests",
         ))
-        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2))
-        .timeout_config(
-            aws_config::timeout::TimeoutConfig::builder()
-                .operation_timeout(std::time::Duration::from_secs(10))
-                .build(),
-        )
         .load()
         .await
 }
@@ -74,7 +83,22 @@ impl Aws {
         Self::setup(delivery_url, |_| {}).await
     }
 
+    /// Every client through `url` (a fault-injecting proxy) with `budget`.
+    /// (The tables are made directly.)
+    pub async fn through(url: &str, budget: Budget) -> Aws {
+        let app_sdk = sdk_config_with(url, budget).await;
+        Self::setup_with(Some(app_sdk), None, |_| {}).await
+    }
+
     async fn setup(delivery_url: Option<&str>, tweak: impl FnOnce(&mut otp_core::Config)) -> Aws {
+        Self::setup_with(None, delivery_url, tweak).await
+    }
+
+    async fn setup_with(
+        app_sdk: Option<aws_config::SdkConfig>,
+        delivery_url: Option<&str>,
+        tweak: impl FnOnce(&mut otp_core::Config),
+    ) -> Aws {
         crate::audit::start();
         let url = endpoint();
         let sdk = sdk_config(&url).await;
@@ -133,7 +157,7 @@ impl Aws {
         config.email_from = Some(FROM.into());
         tweak(&mut config);
         let mut app = CONTACTS_AND_DELIVERY
-            .build(config.clone(), &sdk)
+            .build(config.clone(), app_sdk.as_ref().unwrap_or(&sdk))
             .expect("wiring");
         if let Some(dead) = delivery_url {
             app.sender = CONTACTS_AND_DELIVERY

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod emulator;
+pub mod faults;
 
 use lambda_http::Body;
 use otp_core::adapters::memory::{ManualClock, MemoryContacts, MemoryStore};
@@ -419,6 +420,18 @@ impl Req {
 
 /// Serves `req` through the route table, as the local server does.
 pub async fn call(app: &App, req: Req) -> Reply {
+    reply(routes::dispatch(app, request(req)).await)
+}
+
+/// `call` as a Lambda invocation that must answer by `deadline` (ms since the epoch).
+pub async fn call_by(app: &App, req: Req, deadline: u64) -> Reply {
+    use lambda_http::RequestExt;
+    let mut context = lambda_http::lambda_runtime::Context::default();
+    context.deadline = deadline;
+    reply(routes::dispatch(app, request(req).with_lambda_context(context)).await)
+}
+
+fn request(req: Req) -> lambda_http::Request {
     audit::start();
     let mut builder = lambda_http::http::Request::builder()
         .method(req.method)
@@ -427,8 +440,7 @@ pub async fn call(app: &App, req: Req) -> Reply {
         builder = builder.header(name, value);
     }
     let body = req.body.map(Body::from).unwrap_or(Body::Empty);
-    let request = builder.body(body).expect("valid request");
-    reply(routes::dispatch(app, request).await)
+    builder.body(body).expect("valid request")
 }
 
 /// A handler response as status, JSON body and headers.

@@ -7,6 +7,7 @@ mod contract;
 mod docs;
 mod emulator_contacts;
 mod emulator_events;
+mod emulator_faults;
 mod emulator_fraud;
 mod emulator_idempotency;
 mod emulator_rao;

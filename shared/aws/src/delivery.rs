@@ -1,10 +1,56 @@
 //! Delivery through AWS: SMS by SNS `Publish` (transactional), email by SES `SendEmail`.
+//!
+//! At most once on the wire: a send whose answer is lost (a reset, a 500, a timeout) may have
+//! gone out, and retrying it would send the message twice. So the delivery clients make one
+//! attempt, and a send is retried only when AWS answered that it throttled it (then nothing
+//! was sent). A lost answer fails the send: its code is killed and its counters refunded.
 
 use async_trait::async_trait;
 use aws_sdk_ses::types::{Body, Content, Destination, Message as SesMessage};
 use aws_sdk_sns::types::MessageAttributeValue;
 use otp_core::domain::Channel;
 use otp_core::ports::{DeliveryError, Message, Sender};
+
+/// Waits before retrying a throttled send.
+const THROTTLED_WAITS_MS: [u64; 2] = [100, 300];
+
+/// `sdk` without retries, for a delivery client (see the module's doc).
+fn once(sdk: &aws_config::SdkConfig) -> aws_config::SdkConfig {
+    sdk.to_builder()
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .build()
+}
+
+/// Runs `call` until it is not throttled, `THROTTLED_WAITS_MS` allowing.
+async fn unless_throttled<T, E, R, Fut>(
+    mut call: impl FnMut() -> Fut,
+) -> Result<T, aws_sdk_sns::error::SdkError<E, R>>
+where
+    Fut: std::future::Future<Output = Result<T, aws_sdk_sns::error::SdkError<E, R>>>,
+    E: aws_sdk_sns::error::ProvideErrorMetadata,
+{
+    for wait in THROTTLED_WAITS_MS {
+        match call().await {
+            Err(e)
+                if e.as_service_error()
+                    .and_then(|s| s.code())
+                    .is_some_and(throttled) =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(wait)).await
+            }
+            other => return other,
+        }
+    }
+    call().await
+}
+
+/// Error codes that say AWS refused the request unserved because of its rate.
+fn throttled(code: &str) -> bool {
+    matches!(
+        code,
+        "Throttling" | "ThrottlingException" | "ThrottledException" | "TooManyRequestsException"
+    )
+}
 
 /// SMS through SNS.
 pub struct SnsSms {
@@ -14,7 +60,8 @@ pub struct SnsSms {
 }
 
 impl SnsSms {
-    pub fn new(client: aws_sdk_sns::Client, sender_id: Option<String>) -> Self {
+    pub fn new(sdk: &aws_config::SdkConfig, sender_id: Option<String>) -> Self {
+        let client = aws_sdk_sns::Client::new(&once(sdk));
         SnsSms { client, sender_id }
     }
 }
@@ -47,10 +94,13 @@ impl Sender for SnsSms {
         if let Some(id) = sender_id {
             publish = publish.message_attributes("AWS.SNS.SMS.SenderID", attribute(id)?);
         }
-        publish.send().await.map(|_| ()).map_err(|e| DeliveryError {
-            channel: Channel::Sms,
-            reason: aws_sdk_sns::error::DisplayErrorContext(e).to_string(),
-        })
+        unless_throttled(|| publish.clone().send())
+            .await
+            .map(|_| ())
+            .map_err(|e| DeliveryError {
+                channel: Channel::Sms,
+                reason: aws_sdk_sns::error::DisplayErrorContext(e).to_string(),
+            })
     }
 }
 
@@ -68,9 +118,9 @@ pub struct SesEmail {
 }
 
 impl SesEmail {
-    pub fn new(client: aws_sdk_ses::Client, from: impl Into<String>) -> Self {
+    pub fn new(sdk: &aws_config::SdkConfig, from: impl Into<String>) -> Self {
         SesEmail {
-            client,
+            client: aws_sdk_ses::Client::new(&once(sdk)),
             from: from.into(),
         }
     }
@@ -98,7 +148,8 @@ impl Sender for SesEmail {
             .subject(content(message.subject.as_deref().unwrap_or_default())?)
             .body(body.build())
             .build();
-        self.client
+        let send = self
+            .client
             .send_email()
             .source(&self.from)
             .destination(
@@ -106,8 +157,8 @@ impl Sender for SesEmail {
                     .to_addresses(message.to.as_str())
                     .build(),
             )
-            .message(email)
-            .send()
+            .message(email);
+        unless_throttled(|| send.clone().send())
             .await
             .map(|_| ())
             .map_err(|e| fail(aws_sdk_ses::error::DisplayErrorContext(e).to_string()))

@@ -1,10 +1,57 @@
 //! The `SdkConfig` every client is made from, and its one HTTPS client: rustls on ring rather
 //! than the SDK's default AWS-LC, which costs about 2 MB per binary and buys nothing here
 //! (AWS-LC stays only in the RAO functions, for RSA-OAEP).
+//!
+//! Timeouts and retries are set explicitly, fitted to the functions' 10 s `Timeout`
+//! (template.yaml): one AWS call gives up within `operation` whatever AWS does, so one slow
+//! dependency cannot hold an invocation past its deadline (`routes` answers 503 before it).
 
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 use aws_sdk_dynamodb::config::SharedHttpClient;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+use std::time::Duration;
+
+/// How long one AWS call may take and how often it is tried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    pub connect: Duration,
+    /// One attempt, from sending the request to reading the whole answer.
+    pub attempt: Duration,
+    /// Every attempt of one call, backoff included.
+    pub operation: Duration,
+    pub max_attempts: u32,
+    /// First retry's backoff (jittered, doubling up to `operation`).
+    pub backoff: Duration,
+}
+
+impl Budget {
+    /// Production: DynamoDB answers in milliseconds; 3 attempts of at most 1.5 s, capped at
+    /// 3.5 s a call, leave a 10 s invocation time to answer even when one call gives up.
+    pub const LAMBDA: Budget = Budget {
+        connect: Duration::from_secs(1),
+        attempt: Duration::from_millis(1_500),
+        operation: Duration::from_millis(3_500),
+        max_attempts: 3,
+        backoff: Duration::from_millis(50),
+    };
+
+    fn retry(&self) -> RetryConfig {
+        RetryConfig::standard()
+            .with_max_attempts(self.max_attempts)
+            .with_initial_backoff(self.backoff)
+            .with_max_backoff(self.operation)
+    }
+
+    fn timeouts(&self) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(self.connect)
+            .operation_attempt_timeout(self.attempt)
+            .operation_timeout(self.operation)
+            .build()
+    }
+}
 
 /// HTTPS (and plain HTTP, for emulators) with TLS by rustls + ring. The system's root
 /// certificates are read on the first connection, not here: creating it costs no I/O.
@@ -14,10 +61,18 @@ pub fn http_client() -> SharedHttpClient {
         .build_https()
 }
 
-/// `aws_config::defaults` with that client: region, credentials and `AWS_ENDPOINT_URL` from
-/// the environment unless the caller sets them.
+/// `aws_config::defaults` with that client and `budget`: region, credentials and
+/// `AWS_ENDPOINT_URL` from the environment unless the caller sets them.
+pub fn loader_with(budget: Budget) -> ConfigLoader {
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client())
+        .retry_config(budget.retry())
+        .timeout_config(budget.timeouts())
+}
+
+/// `loader_with(Budget::LAMBDA)`.
 pub fn loader() -> ConfigLoader {
-    aws_config::defaults(BehaviorVersion::latest()).http_client(http_client())
+    loader_with(Budget::LAMBDA)
 }
 
 /// The production configuration: everything from the environment.

@@ -88,7 +88,7 @@ pub const CONTACTS_AND_DELIVERY: Wiring = Wiring {
     build: |config, sdk| {
         let sms = sns(&config, sdk);
         let from = Config::require(&config.email_from, "OTP_EMAIL_FROM")?;
-        let email: Arc<dyn Sender> = Arc::new(SesEmail::new(aws_sdk_ses::Client::new(sdk), from));
+        let email: Arc<dyn Sender> = Arc::new(SesEmail::new(sdk, from));
         assemble(config, sdk, true, Some(sms), Some(email))
     },
     decryptor: None,
@@ -274,8 +274,5 @@ pub async fn fetch_secret(
 /// that functions without SMS do not link it.)
 fn sns(config: &Config, sdk: &SdkConfig) -> Arc<dyn Sender> {
     std::thread::spawn(otp_core::domain::E164::warm_up);
-    Arc::new(SnsSms::new(
-        aws_sdk_sns::Client::new(sdk),
-        config.sms_sender_id.clone(),
-    ))
+    Arc::new(SnsSms::new(sdk, config.sms_sender_id.clone()))
 }
