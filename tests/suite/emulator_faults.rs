@@ -143,10 +143,15 @@ impl Case {
     }
 
     async fn call(&self, req: Req) -> Reply {
+        self.call_within(req, DEADLINE).await
+    }
+
+    /// As a Lambda invocation with `time` left before its deadline.
+    async fn call_within(&self, req: Req, time: Duration) -> Reply {
         let deadline = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
-            + DEADLINE;
+            + time;
         call_by(&self.aws.app, req, deadline.as_millis() as u64).await
     }
 
@@ -585,4 +590,35 @@ async fn a_lost_publish_answer_sends_once_and_leaves_no_live_code() {
             "the lost send's code is dead"
         );
     }
+}
+
+/// A handler still waiting on AWS when its invocation's deadline nears is abandoned: the
+/// caller gets the family's 503 before Lambda would time the invocation out.
+#[tokio::test]
+async fn an_invocation_answers_before_its_deadline_whatever_aws_does() {
+    let case = Case::new().await;
+    let plan = Plan {
+        fault: Fault::Delay,
+        position: 2,
+        persistent: true,
+    };
+    case.proxy.arm(Some(plan));
+    let started = Instant::now();
+    let req = Req::post(
+        "/verify/v1/otp/send-otp",
+        json!({ "recipient": case.aws.phone }),
+    );
+    let res = case.call_within(req, Duration::from_millis(1_200)).await;
+    let elapsed = started.elapsed();
+    assert_eq!(
+        (res.status, error_code(&res)),
+        (503, "SERVICE_UNAVAILABLE"),
+        "{}",
+        res.json
+    );
+    assert!(
+        elapsed < Duration::from_millis(1_200),
+        "answered after {elapsed:?}"
+    );
+    assert!(case.proxy.delivered().is_empty());
 }
