@@ -164,46 +164,47 @@ impl Case {
         )
     }
 
-    /// Opens what `use_case` acts on, unfaulted.
-    async fn setup(&self, use_case: UseCase) -> Opened {
+    /// `req`'s answer if it is a 200 (a setup step).
+    async fn ok(&self, req: Req) -> Option<Reply> {
+        Some(self.call(req).await).filter(|r| r.status == 200)
+    }
+
+    /// Opens what `use_case` acts on, unfaulted; `None` when a setup step failed (the emulator
+    /// too slow for the test budget under load: the case is run again).
+    async fn setup(&self, use_case: UseCase) -> Option<Opened> {
         let aws = &self.aws;
-        let send_otp = || Req::post("/verify/v1/otp/send-otp", json!({ "recipient": aws.phone }));
         let mut opened = Opened::default();
         match use_case {
             UseCase::Send | UseCase::ContactSend | UseCase::TmGenerate | UseCase::RaoGenerate => {}
             UseCase::Resend | UseCase::VerifyRight | UseCase::VerifyWrong | UseCase::Report => {
-                let res = self.call(send_otp()).await;
-                opened.otp_id = res.json["otp_id"].as_str().unwrap().to_string();
+                let body = json!({ "recipient": aws.phone });
+                let res = self.ok(Req::post("/verify/v1/otp/send-otp", body)).await?;
+                opened.otp_id = res.json["otp_id"].as_str()?.to_string();
                 opened.code = self.last_code();
                 // Past the Verify API's resend delay.
                 aws.clock.advance(61);
             }
             UseCase::Check => {
                 let body = json!({ "channel": "Sms", "sessionId": "f-1" });
-                assert_eq!(
-                    self.call(Req::post("/contacts/1/verification-keys", body))
-                        .await
-                        .status,
-                    200
-                );
+                self.ok(Req::post("/contacts/1/verification-keys", body))
+                    .await?;
                 opened.code = self.last_code();
             }
             UseCase::TmValidate => {
-                let res = self.call(tm_generate(aws)).await;
-                opened.sid = res.headers["sid"].to_str().unwrap().to_string();
-                let head = res.json["oneTimePasswordToken"].as_str().unwrap();
+                let res = self.ok(tm_generate(aws)).await?;
+                opened.sid = res.headers.get("sid")?.to_str().ok()?.to_string();
+                let head = res.json["oneTimePasswordToken"].as_str()?;
                 opened.code = format!("{head}{}", self.last_code());
             }
             UseCase::RaoValidate | UseCase::CertifiedPhone => {
-                assert_eq!(self.call(rao_generate(aws)).await.status, 200);
+                self.ok(rao_generate(aws)).await?;
                 opened.code = self.last_code();
                 if use_case == UseCase::CertifiedPhone {
-                    let res = self.call(rao_validate(aws, &opened.code)).await;
-                    assert_eq!(res.status, 200, "{}", res.json);
+                    self.ok(rao_validate(aws, &opened.code)).await?;
                 }
             }
         }
-        opened
+        Some(opened)
     }
 
     /// The request the fault is injected into.
@@ -276,7 +277,21 @@ struct Seen {
 /// Runs one case: setup, the faulted step, then every check.
 async fn run(use_case: UseCase, plan: Plan, expected: u16) -> Seen {
     let case = Case::new().await;
-    let opened = case.setup(use_case).await;
+    let mut out = Seen {
+        use_case,
+        plan,
+        status: 0,
+        broken: Vec::new(),
+        disturbed: false,
+        lost: false,
+        duplicate: false,
+        wrong_charge: false,
+    };
+    let Some(opened) = case.setup(use_case).await else {
+        out.disturbed = true;
+        out.broken.push("the setup failed".into());
+        return out;
+    };
     let before = case.proxy.delivered().len();
     let req = case.step(use_case, &opened);
     case.proxy.arm(Some(plan));
@@ -292,16 +307,7 @@ async fn run(use_case: UseCase, plan: Plan, expected: u16) -> Seen {
         .cloned()
         .unwrap_or_default();
     case.proxy.arm(None);
-    let mut out = Seen {
-        use_case,
-        plan,
-        status: res.status,
-        broken: Vec::new(),
-        disturbed: false,
-        lost: false,
-        duplicate: false,
-        wrong_charge: false,
-    };
+    out.status = res.status;
     if !faulted {
         out.broken.push("the fault was never injected".into());
     }
@@ -422,7 +428,7 @@ async fn counters(aws: &Aws) -> Vec<(String, u32)> {
 /// Each use case's unfaulted answer and AWS calls.
 async fn baseline(use_case: UseCase) -> (u16, Vec<String>) {
     let case = Case::new().await;
-    let opened = case.setup(use_case).await;
+    let opened = case.setup(use_case).await.expect("the unfaulted setup");
     case.proxy.arm(None);
     let res = case.call(case.step(use_case, &opened)).await;
     (res.status, case.proxy.operations())
