@@ -213,8 +213,10 @@ impl Route {
 /// and the caller gets the family's 503, not a timed-out invocation.
 const ANSWER_MARGIN: Duration = Duration::from_millis(750);
 
-/// How long the handler may run: the Lambda invocation's deadline less `ANSWER_MARGIN`
-/// (`None` outside Lambda, where no deadline is set).
+/// How long the handler may run: the Lambda invocation's deadline less `ANSWER_MARGIN`.
+/// `None` outside Lambda, and where the deadline is closer than twice the margin: no function
+/// is deployed that short, so it is a local emulator's placeholder (some send the invocation's
+/// own start), not a deadline.
 fn time_left(req: &Request) -> Option<Duration> {
     let deadline = req.lambda_context_ref()?.deadline;
     let now = std::time::SystemTime::now()
@@ -222,7 +224,7 @@ fn time_left(req: &Request) -> Option<Duration> {
         .ok()?
         .as_millis() as u64;
     let left = Duration::from_millis(deadline.saturating_sub(now));
-    Some(left.saturating_sub(ANSWER_MARGIN))
+    (left > ANSWER_MARGIN * 2).then(|| left - ANSWER_MARGIN)
 }
 
 /// What answering a request needs once the handler has it: its headers and correlation id.
