@@ -180,32 +180,29 @@ impl Route {
                 req = req.with_query_string_parameters(params);
             }
         }
-        observe(self.function, req, |req| async move {
-            let problem = match screen(&req) {
-                Some(problem) => problem,
-                None => {
-                    let Some(left) = time_left(&req) else {
-                        return (self.handler)(app, req).await;
-                    };
-                    let skeleton = skeleton(&req);
-                    match tokio::time::timeout(left, (self.handler)(app, req)).await {
-                        Ok(res) => return res,
-                        Err(_) => {
-                            tracing::error!("the invocation's deadline came before its answer");
-                            return dialects::respond(
-                                self.family,
-                                Problem::new(Reason::Unavailable),
-                                &skeleton,
-                                &http::language(&skeleton, &app.config.default_language),
-                            );
-                        }
-                    }
-                }
-            };
-            let language = http::language(&req, &app.config.default_language);
-            dialects::respond(self.family, problem, &req, &language)
-        })
-        .await
+        observe(self.function, req, |req| self.serve(app, req)).await
+    }
+
+    /// The handler, behind the screen every route applies and the invocation's deadline.
+    async fn serve(&self, app: &App, req: Request) -> Response<Body> {
+        let refuse = |problem, req: &Request| {
+            let language = http::language(req, &app.config.default_language);
+            dialects::respond(self.family, problem, req, &language)
+        };
+        if let Some(problem) = screen(&req) {
+            return refuse(problem, &req);
+        }
+        let Some(left) = time_left(&req) else {
+            return (self.handler)(app, req).await;
+        };
+        let skeleton = skeleton(&req);
+        match tokio::time::timeout(left, (self.handler)(app, req)).await {
+            Ok(res) => res,
+            Err(_) => {
+                tracing::error!("the invocation's deadline came before its answer");
+                refuse(Problem::new(Reason::Unavailable), &skeleton)
+            }
+        }
     }
 }
 
