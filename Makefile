@@ -2,7 +2,7 @@
 .PHONY: run test lint fmt build-lambdas deploy bench
 
 run:            ## the local server: every endpoint on one port, codes printed
-	cargo run --release --bin local-api
+	cargo run --profile local --bin local-api
 
 test:           ## the whole test suite (installs and starts what it needs)
 	bash scripts/test.sh

@@ -23,6 +23,7 @@ mod hostile_input;
 mod idempotency;
 mod languages;
 mod logs;
+mod phone_numbers;
 mod round_trips;
 mod samples;
 mod spend_model;

@@ -56,6 +56,7 @@ pub async fn serve(route: &'static Route, wiring: Wiring) -> Result<(), lambda_h
     wiring
         .check(Some(route))
         .inspect_err(|e| tracing::error!(error = %e, "configuration"))?;
+    (wiring.warm)();
     let started = started::Started::spawn(move || async move { wiring.from_env(route).await });
     lambda_http::run(lambda_http::service_fn(move |req| async move {
         let app = started.get(|| wiring.from_env(route)).await?;

@@ -9,6 +9,7 @@ use aws_config::SdkConfig;
 use otp_core::adapters::memory::MemoryContacts;
 use otp_core::adapters::outbox::NoDelivery;
 use otp_core::adapters::rsa_oaep::{NoDecryptor, RsaOaep};
+use otp_core::domain::E164;
 use otp_core::ports::{ContactDirectory, Decryptor, Sender, SystemClock};
 use otp_core::{App, Config, ConfigError, Ports, Route};
 use std::sync::Arc;
@@ -40,22 +41,27 @@ pub struct Wiring {
     /// How the RAO private key's PEM becomes a decryptor: set only where the route needs one,
     /// so that other functions link no RSA (and no AWS-LC).
     decryptor: Option<ParseKey>,
+    /// CPU-bound set-up the function's requests all need, run in Lambda's init (at full CPU)
+    /// before the runtime asks for the first request (which runs at the memory size's share):
+    /// the phone metadata where numbers are parsed, nothing elsewhere.
+    pub warm: fn(),
 }
 
 type ParseKey = fn(&str) -> Result<Arc<dyn Decryptor>, String>;
 
 fn rsa_oaep(pem: &str) -> Result<Arc<dyn Decryptor>, String> {
-    // What the key decrypts are phone numbers: their metadata loads meanwhile (see `sns`).
-    // Here, referenced only by the RAO wirings, so that no other function links it.
-    std::thread::spawn(otp_core::domain::E164::warm_up);
     Ok(Arc::new(RsaOaep::from_pem(pem)?))
 }
+
+/// Nothing to set up in init.
+fn cold() {}
 
 /// Sessions table only: check, verify, report.
 pub const SESSIONS_ONLY: Wiring = Wiring {
     ports: Ports::SESSIONS,
     build: |config, sdk| assemble(config, sdk, false, None, None),
     decryptor: None,
+    warm: cold,
 };
 
 /// Sessions and SMS: the Verify API's send and resend.
@@ -66,6 +72,7 @@ pub const SESSIONS_AND_SMS: Wiring = Wiring {
         assemble(config, sdk, false, Some(sms), None)
     },
     decryptor: None,
+    warm: E164::warm_up,
 };
 
 /// Sessions and the RAO private key: RAO validate.
@@ -73,6 +80,7 @@ pub const SESSIONS_AND_DECRYPTOR: Wiring = Wiring {
     ports: Ports::DECRYPTOR,
     build: |config, sdk| assemble(config, sdk, false, None, None),
     decryptor: Some(rsa_oaep),
+    warm: E164::warm_up,
 };
 
 /// Sessions, SMS and the RAO private key: RAO generate.
@@ -80,6 +88,7 @@ pub const SMS_AND_DECRYPTOR: Wiring = Wiring {
     ports: Ports::SMS_AND_DECRYPTOR,
     build: SESSIONS_AND_SMS.build,
     decryptor: Some(rsa_oaep),
+    warm: E164::warm_up,
 };
 
 /// Sessions, contacts, SMS and email: the contact-verification sends.
@@ -92,6 +101,7 @@ pub const CONTACTS_AND_DELIVERY: Wiring = Wiring {
         assemble(config, sdk, true, Some(sms), Some(email))
     },
     decryptor: None,
+    warm: E164::warm_up,
 };
 
 impl Wiring {
@@ -268,11 +278,7 @@ pub async fn fetch_secret(
         .ok_or_else(|| StartError::Secret(format!("{id} has no SecretString")))
 }
 
-/// SMS through SNS. Functions that send SMS parse numbers: libphonenumber's metadata (tens
-/// of ms of CPU) starts loading here, on a thread of its own, so the runtime is ready without
-/// waiting for it and the first request waits only for what is left. (Here, not in `serve`, so
-/// that functions without SMS do not link it.)
+/// SMS through SNS.
 fn sns(config: &Config, sdk: &SdkConfig) -> Arc<dyn Sender> {
-    std::thread::spawn(otp_core::domain::E164::warm_up);
     Arc::new(SnsSms::new(sdk, config.sms_sender_id.clone()))
 }

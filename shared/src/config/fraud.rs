@@ -3,7 +3,6 @@
 
 use crate::domain::SendBudget;
 use std::collections::{BTreeMap, BTreeSet};
-use std::str::FromStr;
 
 /// Region code libphonenumber gives numbers of no country (+800, +881, +882…).
 pub const NON_GEOGRAPHIC: &str = "001";
@@ -88,7 +87,7 @@ pub fn parse_countries(v: &str) -> Result<BTreeSet<String>, String> {
 
 fn country(code: &str) -> Result<String, String> {
     let upper = code.to_ascii_uppercase();
-    if upper == NON_GEOGRAPHIC || phonenumber::country::Id::from_str(&upper).is_ok() {
+    if upper == NON_GEOGRAPHIC || crate::domain::regions::known(&upper) {
         Ok(upper)
     } else {
         Err(format!(
@@ -146,6 +145,7 @@ pub fn parse_safe_list(v: &str) -> Result<Vec<String>, String> {
 
 #[cfg(test)]
 mod tests {
+
     use super::*;
 
     #[test]

@@ -1,9 +1,10 @@
-//! Where codes go: phone numbers valid for their country (libphonenumber's rules, E.164),
-//! email addresses, and the masks that stand for them in logs and reports.
+//! Where codes go: phone numbers valid for their country (libphonenumber's rules and metadata,
+//! by `rlibphonenumber`; E.164), email addresses, and the masks that stand for them in logs
+//! and reports.
 
-use phonenumber::{country, Mode, PhoneNumber};
+use rlibphonenumber::enums::Region;
+use rlibphonenumber::{PhoneNumber, PhoneNumberFormat, PHONE_NUMBER_UTIL};
 use serde::{Deserialize, Serialize};
-use std::str::FromStr;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -69,7 +70,7 @@ impl E164 {
     pub fn parse(input: &str) -> Option<E164> {
         let input = input.trim();
         let digits = plain(input.strip_prefix('+').unwrap_or(input))?;
-        Self::valid(phonenumber::parse(None, format!("+{digits}")).ok()?)
+        Self::valid(PHONE_NUMBER_UTIL.parse(format!("+{digits}"), None).ok()?)
     }
 
     /// A national number of `country` (ISO 3166-1 alpha-2, e.g. `MX`), or an international
@@ -79,8 +80,13 @@ impl E164 {
         if input.starts_with('+') {
             return Self::parse(input);
         }
-        let id = country::Id::from_str(&country.to_ascii_uppercase()).ok()?;
-        Self::valid(phonenumber::parse(Some(id), plain(input)?).ok()?)
+        let upper = country.to_ascii_uppercase();
+        // Any two letters name a `Region`; only the metadata's regions have numbers.
+        if !super::regions::known(&upper) {
+            return None;
+        }
+        let region = upper.parse::<Region>().ok()?;
+        Self::valid(PHONE_NUMBER_UTIL.parse(plain(input)?, Some(region)).ok()?)
     }
 
     /// A number the store holds: validated when it was written, so taken as it is, with the
@@ -92,18 +98,26 @@ impl E164 {
         }
     }
 
-    /// Loads libphonenumber's metadata now rather than on the first number (tens of
-    /// milliseconds of CPU): a send function calls it while it starts.
+    /// Decodes the phone metadata now rather than on the first number (a few ms of CPU): a
+    /// send function calls it in Lambda's init, which runs at full CPU, before its first
+    /// request, which runs at the memory size's share.
     pub fn warm_up() {
         let _ = Self::parse("+12025550123");
     }
 
     fn valid(number: PhoneNumber) -> Option<E164> {
-        number.is_valid().then(|| E164 {
-            number: number.format().mode(Mode::E164).to_string(),
+        if !number.is_valid() {
+            return None;
+        }
+        let country = number
+            .get_region_code()
+            .filter(|r| *r != Region::World)
+            .map(|r| r.as_region_str().as_str().to_string());
+        Some(E164 {
+            number: number.format_as(PhoneNumberFormat::E164).into_owned(),
             origin: Some(Origin {
-                calling_code: format!("+{}", number.code().value()),
-                country: number.country().id().map(|id| id.as_ref().to_string()),
+                calling_code: format!("+{}", number.country_code),
+                country,
             }),
         })
     }
@@ -229,6 +243,20 @@ mod tests {
 
     fn e164(s: &str) -> Option<String> {
         E164::parse(s).map(|p| p.as_str().to_string())
+    }
+
+    #[test]
+    fn numbers_libphonenumber_refuses_are_refused() {
+        // Accepted by the `phonenumber` crate this replaced, refused by libphonenumber 9.0.33+:
+        // each would have been an SMS paid for and never delivered.
+        for refused in ["+86 10 1234040", "+63 2 3234559", "+86 10 123456023"] {
+            assert_eq!(e164(refused), None, "{refused}");
+        }
+        assert_eq!(
+            E164::parse_national("5512345678", "XX"),
+            None,
+            "not a region"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod destination;
 pub mod i18n;
 pub mod key;
 pub mod limits;
+pub mod regions;
 pub mod session;
 pub mod sms;
 

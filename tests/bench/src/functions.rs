@@ -1,7 +1,7 @@
 //! The release binaries under the Runtime API emulator, against moto: cold starts (alternating
 //! with the bare binary), warm invocations and peak RSS, and AWS calls per use case.
 
-use crate::lambda::{Calls, Invocation, Lambda};
+use crate::lambda::{Calls, Cpu, Invocation, Lambda};
 use crate::stats::Summary;
 use otp_tests::emulator::Aws;
 use serde_json::{json, Value};
@@ -80,7 +80,18 @@ impl Setup {
     }
 
     pub async fn start(&self, function: &str) -> Lambda {
-        Lambda::start(&self.bins.join(function), function, &self.env, &self.moto).await
+        self.start_with(function, &Cpu::Full).await
+    }
+
+    pub async fn start_with(&self, function: &str, cpu: &Cpu) -> Lambda {
+        Lambda::start_with(
+            &self.bins.join(function),
+            function,
+            &self.env,
+            &self.moto,
+            cpu,
+        )
+        .await
     }
 }
 
@@ -149,6 +160,72 @@ pub async fn cold(setup: &Setup, function: &'static str, starts: usize) -> Cold 
         base_ready: Summary::of(base_ready),
         status,
         calls,
+    }
+}
+
+/// Cold starts at a CPU share: the function's and the bare binary's, alternately.
+pub struct Throttled {
+    pub ready: Summary,
+    pub first: Summary,
+    pub warm: Summary,
+    /// First response less the same request's warm duration: what the cold start costs.
+    pub overhead: Summary,
+    pub base_overhead: Summary,
+    pub status: u16,
+}
+
+/// One start under `cpu`: exec → ready, exec → first response, the second (warm) invocation
+/// of the same request, and the first response's status.
+async fn start_throttled(
+    setup: &Setup,
+    function: &str,
+    event: &Value,
+    cpu: &Cpu,
+) -> (Duration, Duration, Duration, u16) {
+    let lambda = setup.start_with(function, cpu).await;
+    let first = lambda.invoke(event.clone()).await;
+    let warm = lambda.invoke(event.clone()).await;
+    let ready = lambda.ready().expect("polled before answering");
+    (
+        ready,
+        first.answered - lambda.started,
+        warm.elapsed,
+        first.status(),
+    )
+}
+
+pub async fn throttled(
+    setup: &Setup,
+    function: &'static str,
+    starts: usize,
+    cpu: &Cpu,
+) -> Throttled {
+    let event = event(function);
+    let (mut ready, mut first, mut warm, mut overhead, mut base) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    let mut status = 0;
+    for i in 0..starts {
+        for which in [i % 2, 1 - i % 2] {
+            if which == 0 {
+                let (_, f, w, _) = start_throttled(setup, BASELINE, &event, cpu).await;
+                base.push(f.saturating_sub(w));
+            } else {
+                let (r, f, w, s) = start_throttled(setup, function, &event, cpu).await;
+                ready.push(r);
+                first.push(f);
+                warm.push(w);
+                overhead.push(f.saturating_sub(w));
+                status = s;
+            }
+        }
+    }
+    Throttled {
+        ready: Summary::of(ready),
+        first: Summary::of(first),
+        warm: Summary::of(warm),
+        overhead: Summary::of(overhead),
+        base_overhead: Summary::of(base),
+        status,
     }
 }
 

@@ -10,7 +10,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -60,6 +60,26 @@ struct Shared {
     next_id: Mutex<u64>,
     /// Bytes the process wrote to stdout and stderr (what CloudWatch Logs would ingest).
     log_bytes: std::sync::atomic::AtomicU64,
+    /// The cgroup the process enters when it first polls, and its pid (`Cpu::AfterInit`).
+    throttle_at_poll: Mutex<Option<(PathBuf, u32)>>,
+}
+
+/// The CPU a function process gets, as Lambda gives it.
+#[derive(Clone, Debug)]
+pub enum Cpu {
+    /// The machine's.
+    Full,
+    /// The machine's until the process asks for its first invocation (Lambda's init is not
+    /// throttled), then the share of the cgroup-v1 group at this path.
+    AfterInit(PathBuf),
+    /// That share from exec: the pessimistic bound.
+    FromExec(PathBuf),
+}
+
+/// Moves process `pid` into the cgroup at `dir`.
+fn enter(dir: &Path, pid: u32) {
+    std::fs::write(dir.join("cgroup.procs"), pid.to_string())
+        .unwrap_or_else(|e| panic!("cannot move {pid} into {}: {e}", dir.display()));
 }
 
 /// A function process under the emulator. Dropping it kills the process.
@@ -74,12 +94,13 @@ pub struct Lambda {
 
 impl Lambda {
     /// Starts `binary` as function `function` with `env` (plus what Lambda itself sets), its
-    /// SDK pointed at this emulator, which forwards to `moto`.
-    pub async fn start(
+    /// SDK pointed at this emulator, which forwards to `moto`, with the CPU `cpu` gives.
+    pub async fn start_with(
         binary: &Path,
         function: &str,
         env: &[(String, String)],
         moto: &str,
+        cpu: &Cpu,
     ) -> Lambda {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -94,6 +115,7 @@ impl Lambda {
             moto: moto.trim_end_matches('/').to_string(),
             next_id: Mutex::new(0),
             log_bytes: Default::default(),
+            throttle_at_poll: Mutex::new(None),
         });
         let server = tokio::spawn(serve(listener, shared.clone()));
         let mut cmd = tokio::process::Command::new(binary);
@@ -123,6 +145,14 @@ impl Lambda {
         let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+        let pid = child.id().expect("a running child");
+        match cpu {
+            Cpu::Full => {}
+            Cpu::FromExec(dir) => enter(dir, pid),
+            Cpu::AfterInit(dir) => {
+                *shared.throttle_at_poll.lock().unwrap() = Some((dir.clone(), pid))
+            }
+        }
         count_bytes(child.stdout.take(), shared.clone());
         count_bytes(child.stderr.take(), shared.clone());
         Lambda {
@@ -288,6 +318,10 @@ async fn next(shared: &Shared) -> Reply {
         .lock()
         .unwrap()
         .get_or_insert_with(Instant::now);
+    // Init is over: from here the process runs at its memory size's CPU share.
+    if let Some((dir, pid)) = shared.throttle_at_poll.lock().unwrap().take() {
+        enter(&dir, pid);
+    }
     let Some(job) = shared.jobs.lock().await.recv().await else {
         return reply(500, Bytes::new());
     };

@@ -12,6 +12,7 @@ mod functions;
 mod inproc;
 mod lambda;
 mod load;
+mod share;
 mod stats;
 
 use stats::{ms, us};
@@ -195,6 +196,43 @@ async fn main() {
         );
     }
     p(&mut out, String::new());
+
+    // 1b. Cold start as Lambda runs it: init at full CPU, then the template's 128 MB share
+    // (and, as the pessimistic bound, that share from exec).
+    match share::group(128) {
+        Err(why) => p(
+            &mut out,
+            format!("Cold start at 128 MB's CPU share: skipped, no writable cgroup-v1 cpu controller here ({why}).\n"),
+        ),
+        Ok(group) => {
+            let starts = a.starts.clamp(1, 8);
+            eprintln!("cold starts at 128 MB's CPU share ({starts} per function and model)");
+            p(&mut out, format!("Cold start at 128 MB's CPU share (7.2 % of a core; {starts} starts each, alternating with the bare binary; overhead = first response − the same request warm):\n"));
+            p(&mut out, "| function | exec → ready p50 | exec → first response p50 | warm p50 | overhead p50 | bare overhead p50 | ratio ≤ 1.5 | throttled from exec: overhead p50 / bare | first status |".into());
+            p(&mut out, "|---|---:|---:|---:|---:|---:|:-:|---:|---:|".into());
+            for f in functions::names() {
+                let after = functions::throttled(&setup, f, starts, &lambda::Cpu::AfterInit(group.clone())).await;
+                let exec = functions::throttled(&setup, f, starts, &lambda::Cpu::FromExec(group.clone())).await;
+                let ratio = after.overhead.p50.as_secs_f64() / after.base_overhead.p50.as_secs_f64().max(1e-6);
+                p(
+                    &mut out,
+                    format!(
+                        "| {f} | {} | {} | {} | {} | {} | {ratio:.2} {} | {} / {} | {} |",
+                        ms(after.ready.p50),
+                        ms(after.first.p50),
+                        ms(after.warm.p50),
+                        ms(after.overhead.p50),
+                        ms(after.base_overhead.p50),
+                        mark(ratio <= 1.5),
+                        ms(exec.overhead.p50),
+                        ms(exec.base_overhead.p50),
+                        after.status,
+                    ),
+                );
+            }
+            p(&mut out, String::new());
+        }
+    }
 
     // 3. Memory and warm invocations through the runtime.
     eprintln!("{} warm invocations", a.warm);
