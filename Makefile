@@ -1,8 +1,8 @@
 # Everyday commands: thin wrappers over what the README documents.
 .PHONY: run test lint fmt build-lambdas deploy bench
 
-run:            ## the local server: every endpoint on one port, codes printed
-	cargo run --profile local --bin local-api
+run:            ## the local server: every endpoint on one port, codes printed (dev profile: the test suite's build)
+	cargo run --bin local-api
 
 test:           ## the whole test suite (installs and starts what it needs)
 	bash scripts/test.sh
