@@ -7,13 +7,12 @@ pub mod dynamodb;
 pub mod emf;
 pub mod idempotency;
 pub mod sdk;
-pub mod started;
 pub mod stream;
 pub mod wiring;
 
 pub use wiring::{StartError, Wiring};
 
-use otp_core::Route;
+use otp_core::{App, Route};
 use serde_json::Value;
 
 /// Runs `session-events`: the sessions table's stream and the fraud refusals' log
@@ -24,15 +23,16 @@ pub async fn serve_stream() -> Result<(), lambda_http::Error> {
     wiring::SESSIONS_ONLY
         .check(None)
         .inspect_err(|e| tracing::error!(error = %e, "configuration"))?;
-    let started = started::Started::spawn(|| wiring::SESSIONS_ONLY.stream_from_env());
+    let (app, events): &'static (App, stream::EventBridge) = Box::leak(Box::new(
+        wiring::SESSIONS_ONLY
+            .stream_from_env()
+            .await
+            .inspect_err(|e| tracing::error!(error = %e, "start"))?,
+    ));
     lambda_http::lambda_runtime::run(lambda_http::service_fn(
         move |event: lambda_http::LambdaEvent<serde_json::Value>| async move {
             // The sessions table's stream, or the log subscription of fraud refusals.
             let payload = &event.payload;
-            let (app, events) = started
-                .get(|| wiring::SESSIONS_ONLY.stream_from_env())
-                .await
-                .map_err(|e| e.to_string())?;
             emf.invoke(async {
                 if blocked::is_subscription(payload) {
                     blocked::handle(events, payload).await.map(|()| Value::Null)
@@ -46,10 +46,11 @@ pub async fn serve_stream() -> Result<(), lambda_http::Error> {
     .await
 }
 
-/// Runs one Lambda function: telemetry and metrics, the configuration checked (an invalid
-/// one fails the init phase), then the runtime polls for work at once while the `App` is
-/// built in the background (the pepper's and RAO key's secrets are network round trips).
-/// The first invocation waits for it; if it failed, each invocation tries again.
+/// Runs one Lambda function: telemetry and metrics, the configuration checked, the CPU-bound
+/// set-up (`Wiring::warm`) and the `App` built (clients, the pepper's and RAO key's secrets),
+/// all in Lambda's init, which runs at full CPU: the first request, which runs at the memory
+/// size's share, then does only its own work. A failed start fails init, and Lambda retries
+/// it with a fresh process.
 pub async fn serve(route: &'static Route, wiring: Wiring) -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let emf = emf::Emf::from_env(route.function)?;
@@ -57,9 +58,13 @@ pub async fn serve(route: &'static Route, wiring: Wiring) -> Result<(), lambda_h
         .check(Some(route))
         .inspect_err(|e| tracing::error!(error = %e, "configuration"))?;
     (wiring.warm)();
-    let started = started::Started::spawn(move || async move { wiring.from_env(route).await });
+    let app: &'static App = Box::leak(Box::new(
+        wiring
+            .from_env(route)
+            .await
+            .inspect_err(|e| tracing::error!(error = %e, "start"))?,
+    ));
     lambda_http::run(lambda_http::service_fn(move |req| async move {
-        let app = started.get(|| wiring.from_env(route)).await?;
         Ok::<_, lambda_http::Error>(emf.invoke(route.call(app, req)).await)
     }))
     .await
