@@ -50,7 +50,9 @@ pub struct Wiring {
 type ParseKey = fn(&str) -> Result<Arc<dyn Decryptor>, String>;
 
 fn rsa_oaep(pem: &str) -> Result<Arc<dyn Decryptor>, String> {
-    Ok(Arc::new(RsaOaep::from_pem(pem)?))
+    let key = RsaOaep::from_pem(pem)?;
+    key.warm();
+    Ok(Arc::new(key))
 }
 
 /// Nothing to set up in init.
