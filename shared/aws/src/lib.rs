@@ -20,9 +20,6 @@ use serde_json::Value;
 pub async fn serve_stream() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let emf = emf::Emf::from_env("session-events")?;
-    wiring::SESSIONS_ONLY
-        .check(None)
-        .inspect_err(|e| tracing::error!(error = %e, "configuration"))?;
     let (app, events): &'static (App, stream::EventBridge) = Box::leak(Box::new(
         wiring::SESSIONS_ONLY
             .stream_from_env()
@@ -54,9 +51,6 @@ pub async fn serve_stream() -> Result<(), lambda_http::Error> {
 pub async fn serve(route: &'static Route, wiring: Wiring) -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let emf = emf::Emf::from_env(route.function)?;
-    wiring
-        .check(Some(route))
-        .inspect_err(|e| tracing::error!(error = %e, "configuration"))?;
     (wiring.warm)();
     let app: &'static App = Box::leak(Box::new(
         wiring

@@ -125,13 +125,6 @@ impl Wiring {
         Ok((app, events))
     }
 
-    /// What can be checked without the network: the wiring against the route, and the
-    /// configuration (with a placeholder for a pepper still in Secrets Manager). `None`: the
-    /// stream consumer, which serves no route.
-    pub fn check(&self, route: Option<&Route>) -> Result<(), StartError> {
-        self.configured(route).map(|_| ())
-    }
-
     /// Production start for `route`: configuration from the environment, checked before any
     /// network call, then one `SdkConfig` for every client (`AWS_ENDPOINT_URL` can point it
     /// at an emulator).
@@ -139,7 +132,9 @@ impl Wiring {
         Ok(self.start(Some(route)).await?.0)
     }
 
-    /// The configuration and the pepper's secret id (when the pepper is still to be fetched).
+    /// The configuration and the pepper's secret id (when the pepper is still to be fetched):
+    /// the wiring against the route (`None`: the stream consumer) and the configuration, with
+    /// a placeholder for a pepper still in Secrets Manager, checked before any network call.
     fn configured(&self, route: Option<&Route>) -> Result<(Config, Option<String>), StartError> {
         if let Some(route) = route.filter(|r| r.ports != self.ports) {
             return Err(StartError::Wiring {
