@@ -31,3 +31,29 @@ where
     );
     res
 }
+
+/// Log lines as Lambda's advanced logging controls ask: JSON when `AWS_LAMBDA_LOG_FORMAT` is
+/// `JSON`, at the level of `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`, else INFO. Like
+/// `lambda_http::tracing::init_default_subscriber`, without its `EnvFilter`, whose regex engine
+/// cost every binary about 150 KB: a level is all those controls set (`RUST_LOG` takes a level
+/// here, not per-module directives).
+pub fn init_logs() {
+    use std::str::FromStr;
+    use tracing_subscriber::filter::LevelFilter;
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok()
+        .and_then(|l| LevelFilter::from_str(&l).ok())
+        .unwrap_or(LevelFilter::INFO);
+    let logs = tracing_subscriber::fmt()
+        .with_target(false)
+        .without_time()
+        .with_max_level(level)
+        .with_writer(std::io::stdout);
+    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    // A second call (tests start several servers in one process) keeps the first subscriber.
+    let _ = match json {
+        true => logs.json().try_init(),
+        false => logs.try_init(),
+    };
+}

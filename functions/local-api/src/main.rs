@@ -18,7 +18,7 @@ const EXAMPLE_CONTACTS: &str = include_str!("../contacts.example.json");
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    lambda_http::tracing::init_default_subscriber();
+    otp_core::runtime::init_logs();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

@@ -18,7 +18,7 @@ use serde_json::Value;
 /// Runs `session-events`: the sessions table's stream and the fraud refusals' log
 /// subscription, into lifecycle events.
 pub async fn serve_stream() -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    otp_core::runtime::init_logs();
     let emf = emf::Emf::from_env("session-events")?;
     let (app, events): &'static (App, stream::EventBridge) = Box::leak(Box::new(
         wiring::SESSIONS_ONLY
@@ -49,7 +49,7 @@ pub async fn serve_stream() -> Result<(), lambda_http::Error> {
 /// size's share, then does only its own work. A failed start fails init, and Lambda retries
 /// it with a fresh process.
 pub async fn serve(route: &'static Route, wiring: Wiring) -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    otp_core::runtime::init_logs();
     let emf = emf::Emf::from_env(route.function)?;
     (wiring.warm)();
     let app: &'static App = Box::leak(Box::new(

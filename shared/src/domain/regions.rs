@@ -30,7 +30,7 @@ pub fn known(code: &str) -> bool {
 mod tests {
     #[test]
     fn the_region_list_is_the_phone_metadata_s() {
-        let metadata: Vec<String> = rlibphonenumber::PHONE_NUMBER_UTIL
+        let metadata: Vec<String> = crate::domain::destination::PHONES
             .get_supported_regions()
             .map(|r| r.as_region_str().as_str().to_string())
             .collect::<std::collections::BTreeSet<_>>()

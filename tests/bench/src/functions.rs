@@ -171,27 +171,38 @@ pub struct Throttled {
     /// First response less the same request's warm duration: what the cold start costs.
     pub overhead: Summary,
     pub base_overhead: Summary,
+    /// CPU time of the first invocation less the warm one's (the work the cold start added
+    /// after init, which the share stretches), the function's and the bare binary's.
+    pub extra_cpu: Summary,
+    pub base_extra_cpu: Summary,
     pub status: u16,
 }
 
-/// One start under `cpu`: exec → ready, exec → first response, the second (warm) invocation
-/// of the same request, and the first response's status.
-async fn start_throttled(
-    setup: &Setup,
-    function: &str,
-    event: &Value,
-    cpu: &Cpu,
-) -> (Duration, Duration, Duration, u16) {
+/// One start under `cpu`.
+struct Start {
+    ready: Duration,
+    first: Duration,
+    warm: Duration,
+    extra_cpu: Duration,
+    status: u16,
+}
+
+/// Starts `function` under `cpu` and invokes it twice with `event`: the cold, then the warm.
+async fn start_throttled(setup: &Setup, function: &str, event: &Value, cpu: &Cpu) -> Start {
     let lambda = setup.start_with(function, cpu).await;
     let first = lambda.invoke(event.clone()).await;
     let warm = lambda.invoke(event.clone()).await;
-    let ready = lambda.ready().expect("polled before answering");
-    (
-        ready,
-        first.answered - lambda.started,
-        warm.elapsed,
-        first.status(),
-    )
+    let cpu = lambda.cpu_per_invocation().await;
+    Start {
+        ready: lambda.ready().expect("polled before answering"),
+        first: first.answered - lambda.started,
+        warm: warm.elapsed,
+        extra_cpu: match cpu[..] {
+            [first, warm, ..] => first.saturating_sub(warm),
+            _ => Duration::ZERO,
+        },
+        status: first.status(),
+    }
 }
 
 pub async fn throttled(
@@ -201,31 +212,27 @@ pub async fn throttled(
     cpu: &Cpu,
 ) -> Throttled {
     let event = event(function);
-    let (mut ready, mut first, mut warm, mut overhead, mut base) =
-        (vec![], vec![], vec![], vec![], vec![]);
-    let mut status = 0;
+    let (mut own, mut base) = (vec![], vec![]);
     for i in 0..starts {
         for which in [i % 2, 1 - i % 2] {
-            if which == 0 {
-                let (_, f, w, _) = start_throttled(setup, BASELINE, &event, cpu).await;
-                base.push(f.saturating_sub(w));
-            } else {
-                let (r, f, w, s) = start_throttled(setup, function, &event, cpu).await;
-                ready.push(r);
-                first.push(f);
-                warm.push(w);
-                overhead.push(f.saturating_sub(w));
-                status = s;
+            match which {
+                0 => base.push(start_throttled(setup, BASELINE, &event, cpu).await),
+                _ => own.push(start_throttled(setup, function, &event, cpu).await),
             }
         }
     }
+    let of =
+        |starts: &[Start], f: fn(&Start) -> Duration| Summary::of(starts.iter().map(f).collect());
+    let overhead = |s: &Start| s.first.saturating_sub(s.warm);
     Throttled {
-        ready: Summary::of(ready),
-        first: Summary::of(first),
-        warm: Summary::of(warm),
-        overhead: Summary::of(overhead),
-        base_overhead: Summary::of(base),
-        status,
+        ready: of(&own, |s| s.ready),
+        first: of(&own, |s| s.first),
+        warm: of(&own, |s| s.warm),
+        overhead: of(&own, overhead),
+        base_overhead: of(&base, overhead),
+        extra_cpu: of(&own, |s| s.extra_cpu),
+        base_extra_cpu: of(&base, |s| s.extra_cpu),
+        status: own.last().map(|s| s.status).unwrap_or(0),
     }
 }
 

@@ -62,6 +62,9 @@ struct Shared {
     log_bytes: std::sync::atomic::AtomicU64,
     /// The cgroup the process enters when it first polls, and its pid (`Cpu::AfterInit`).
     throttle_at_poll: Mutex<Option<(PathBuf, u32)>>,
+    pid: Mutex<Option<u32>>,
+    /// The process's CPU time at each `GET …/invocation/next`.
+    cpu_at_polls: Mutex<Vec<Duration>>,
 }
 
 /// The CPU a function process gets, as Lambda gives it.
@@ -74,6 +77,20 @@ pub enum Cpu {
     AfterInit(PathBuf),
     /// That share from exec: the pessimistic bound.
     FromExec(PathBuf),
+}
+
+/// CPU time process `pid` has used, over all its threads (`/proc/<pid>/task/*/schedstat`, in
+/// nanoseconds: exact, unlike the tick-counted `utime`).
+fn cpu_of(pid: u32) -> Duration {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Duration::ZERO;
+    };
+    let ns: u64 = tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    Duration::from_nanos(ns)
 }
 
 /// Moves process `pid` into the cgroup at `dir`.
@@ -116,6 +133,8 @@ impl Lambda {
             next_id: Mutex::new(0),
             log_bytes: Default::default(),
             throttle_at_poll: Mutex::new(None),
+            pid: Mutex::new(None),
+            cpu_at_polls: Mutex::new(Vec::new()),
         });
         let server = tokio::spawn(serve(listener, shared.clone()));
         let mut cmd = tokio::process::Command::new(binary);
@@ -146,6 +165,7 @@ impl Lambda {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
         let pid = child.id().expect("a running child");
+        *shared.pid.lock().unwrap() = Some(pid);
         match cpu {
             Cpu::Full => {}
             Cpu::FromExec(dir) => enter(dir, pid),
@@ -212,6 +232,24 @@ impl Lambda {
         self.shared
             .log_bytes
             .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// CPU time of each invocation so far, from the poll that took it to the next poll (all
+    /// its work, including what follows the response). Waits up to 2 s for the process to poll
+    /// after the last one.
+    pub async fn cpu_per_invocation(&self) -> Vec<Duration> {
+        let done = *self.shared.next_id.lock().unwrap() as usize;
+        for _ in 0..400 {
+            if self.shared.cpu_at_polls.lock().unwrap().len() > done {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let polls = self.shared.cpu_at_polls.lock().unwrap();
+        polls
+            .windows(2)
+            .map(|w| w[1].saturating_sub(w[0]))
+            .collect()
     }
 
     /// Peak resident set (VmHWM) of the process, in KiB (Linux).
@@ -318,6 +356,9 @@ async fn next(shared: &Shared) -> Reply {
         .lock()
         .unwrap()
         .get_or_insert_with(Instant::now);
+    if let Some(pid) = *shared.pid.lock().unwrap() {
+        shared.cpu_at_polls.lock().unwrap().push(cpu_of(pid));
+    }
     // Init is over: from here the process runs at its memory size's CPU share.
     if let Some((dir, pid)) = shared.throttle_at_poll.lock().unwrap().take() {
         enter(&dir, pid);

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 /// Memory that buys one vCPU.
 const MB_PER_VCPU: u64 = 1_769;
-const PERIOD_US: u64 = 100_000;
+/// CFS period. Lambda's throttling interval has been observed at 20 ms (a process over its
+/// share waits until the next 20 ms slice: pwrdrvr/lambda-dispatch#246); the kernel's default
+/// 100 ms would stall a cold start for up to 93 ms at 128 MB and drown the figures in noise.
+pub const PERIOD_US: u64 = 20_000;
 
 /// A group whose quota is `memory_mb`'s share of one core, or why there is none here (no
 /// writable cgroup-v1 `cpu` controller: the bench then skips what needs it).
@@ -20,4 +23,9 @@ pub fn group(memory_mb: u64) -> Result<PathBuf, String> {
     write("cpu.cfs_period_us", PERIOD_US)?;
     write("cpu.cfs_quota_us", quota)?;
     Ok(dir)
+}
+
+/// `memory_mb`'s share of one core.
+pub fn fraction(memory_mb: u64) -> f64 {
+    memory_mb as f64 / MB_PER_VCPU as f64
 }
