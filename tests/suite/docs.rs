@@ -1,9 +1,40 @@
-//! The documentation stays true to the code: the README's configuration table lists exactly
-//! the variables the code reads, the API contract lists every route, and nothing points
-//! outside the repository.
+//! The documentation stays true to the code: the configuration table (`docs/configuration.md`)
+//! lists exactly the variables the code reads, the API contract lists every route, every
+//! link between the documents lands, and nothing points outside the repository.
 
 use otp_core::ROUTES;
 use otp_tests::repo_file as read;
+
+const CONFIGURATION: &str = "docs/configuration.md";
+
+/// The README and every document under `docs/`.
+fn documents() -> Vec<String> {
+    let dir = otp_tests::repo_root().join("docs");
+    let mut docs: Vec<String> = std::fs::read_dir(&dir)
+        .expect("docs/")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".md"))
+        .map(|name| format!("docs/{name}"))
+        .collect();
+    docs.sort();
+    docs.insert(0, "README.md".into());
+    docs
+}
+
+/// The anchors GitHub gives a document's headings.
+fn anchors(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix('#'))
+        .map(|h| h.trim_start_matches('#').trim().to_lowercase())
+        .map(|h| {
+            h.chars()
+                .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_' || *c == ' ')
+                .map(|c| if c == ' ' { '-' } else { c })
+                .collect()
+        })
+        .collect()
+}
 
 /// Every `"OTP_…"` string literal of a source text.
 fn variables_in(source: &str) -> Vec<String> {
@@ -23,7 +54,7 @@ fn variables_in(source: &str) -> Vec<String> {
 }
 
 #[test]
-fn the_readme_configuration_table_lists_exactly_the_variables_read() {
+fn the_configuration_table_lists_exactly_the_variables_read() {
     let mut read_by_code: Vec<String> = [
         "shared/src/config/mod.rs",
         "shared/aws/src/wiring.rs",
@@ -35,7 +66,7 @@ fn the_readme_configuration_table_lists_exactly_the_variables_read() {
     read_by_code.sort();
     read_by_code.dedup();
     assert!(read_by_code.len() >= 15, "{read_by_code:?}");
-    let readme = read("README.md");
+    let readme = read(CONFIGURATION);
     let mut documented: Vec<String> = readme
         .lines()
         .filter_map(|line| line.strip_prefix("| `OTP_"))
@@ -46,12 +77,12 @@ fn the_readme_configuration_table_lists_exactly_the_variables_read() {
     documented.dedup();
     assert_eq!(
         documented, read_by_code,
-        "README configuration rows (left) vs variables the code reads (right)"
+        "docs/configuration.md rows (left) vs variables the code reads (right)"
     );
 }
 
 #[test]
-fn the_readme_configuration_table_lists_exactly_the_sam_parameters() {
+fn the_configuration_table_lists_exactly_the_sam_parameters() {
     let template = read("template.yaml");
     let section = template
         .split("\nParameters:\n")
@@ -64,7 +95,7 @@ fn the_readme_configuration_table_lists_exactly_the_sam_parameters() {
         .filter(|name| !name.starts_with(' '))
         .collect();
     parameters.sort();
-    let readme = read("README.md");
+    let readme = read(CONFIGURATION);
     let rows: Vec<Vec<&str>> = readme
         .split("| variable | SAM parameter | default | meaning |")
         .nth(1)
@@ -81,7 +112,7 @@ fn the_readme_configuration_table_lists_exactly_the_sam_parameters() {
     documented.sort();
     assert_eq!(
         documented, parameters,
-        "README SAM parameter column (left) vs template.yaml Parameters (right)"
+        "docs/configuration.md SAM parameter column (left) vs template.yaml Parameters (right)"
     );
     // A variable's parameter is the one the template sets it from.
     for cells in &rows {
@@ -121,11 +152,61 @@ fn the_api_contract_documents_every_route() {
 
 #[test]
 fn the_docs_stand_alone() {
-    for file in ["README.md", "docs/api.md"] {
+    let docs = documents();
+    assert!(docs.len() >= 8, "{docs:?}");
+    for file in &docs {
         let text = read(file);
+        let outside = match file.starts_with("docs/") {
+            true => text.contains("../../") || text.contains("../shared/seeds"),
+            false => text.contains("../"),
+        };
         assert!(
-            !text.contains("../") && !text.contains("SPEC.md"),
+            !outside && !text.contains("SPEC.md"),
             "{file} points outside the repository"
         );
+    }
+}
+
+#[test]
+fn every_link_between_the_documents_lands() {
+    for file in documents() {
+        let text = read(&file);
+        let base = std::path::Path::new(&file).parent().unwrap().to_path_buf();
+        for link in text.split("](").skip(1) {
+            let target = link.split(')').next().unwrap_or("");
+            if target.starts_with("http") || target.is_empty() {
+                continue;
+            }
+            let (path, anchor) = target.split_once('#').unwrap_or((target, ""));
+            let resolved = match path {
+                "" => file.clone(),
+                p => {
+                    let joined = base.join(p);
+                    let mut parts: Vec<String> = Vec::new();
+                    for c in joined.components() {
+                        match c {
+                            std::path::Component::ParentDir => {
+                                parts.pop();
+                            }
+                            std::path::Component::Normal(n) => {
+                                parts.push(n.to_string_lossy().into_owned())
+                            }
+                            _ => {}
+                        }
+                    }
+                    parts.join("/")
+                }
+            };
+            assert!(
+                otp_tests::repo_root().join(&resolved).exists(),
+                "{file}: link to {target} lands nowhere"
+            );
+            if !anchor.is_empty() {
+                assert!(
+                    anchors(&read(&resolved)).iter().any(|a| a == anchor),
+                    "{file}: {resolved} has no heading #{anchor}"
+                );
+            }
+        }
     }
 }

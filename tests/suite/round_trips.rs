@@ -1,5 +1,5 @@
 //! Store round trips per use case (each one a DynamoDB request in production), counted by a
-//! decorator around the store: the cost table of the README, checked.
+//! decorator around the store: the cost table of `docs/performance.md`, checked.
 
 use async_trait::async_trait;
 use otp_core::domain::{Session, SessionKey, Transition};

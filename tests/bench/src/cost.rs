@@ -5,7 +5,7 @@ use crate::functions::Trip;
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
 
-// List prices, USD (us-east-1, checked 2026-11; see the README's cost section).
+// List prices, USD (us-east-1, checked 2026-11; see docs/performance.md).
 const LAMBDA_GB_SECOND_ARM: f64 = 0.000_013_333_4;
 const LAMBDA_REQUEST: f64 = 0.20 / 1e6;
 const DYNAMODB_WRU: f64 = 0.625 / 1e6;

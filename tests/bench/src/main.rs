@@ -86,6 +86,17 @@ fn args() -> Args {
 
 const MB: f64 = 1e6;
 
+/// Each function that sends SMS, and the function of its family that checks its codes, which it
+/// is measured against: what sending adds (SNS, and for most the phone metadata).
+const SMS_SENDERS: [(&str, &str); 6] = [
+    ("send-verification-key", "check-verification-key"),
+    ("send-pending-verification-key", "check-verification-key"),
+    ("send-otp", "verify-otp"),
+    ("resend-otp", "verify-otp"),
+    ("telemarketing-generate", "telemarketing-validate"),
+    ("rao-generate", "rao-validate"),
+];
+
 /// The fraud shield's limits at their maxima: the benchmark is one client sending to many
 /// numbers (or many times to the samples' few), which is what they exist to stop.
 pub const LIMITS: [(&str, &str); 5] = [
@@ -145,21 +156,30 @@ async fn main() {
         // 2. Size.
         p(
             &mut out,
-            "| function | stripped binary | zip (SAM upload) | ≤ 8 MB |".into(),
+            "| function | stripped binary | zip (SAM upload) | ≤ 7 MB | SMS sender: over its family's reader ≤ 0.5 MB |".into(),
         );
-        p(&mut out, "|---|---:|---:|:-:|".into());
+        p(&mut out, "|---|---:|---:|:-:|---:|".into());
+        let bin = |f: &str| {
+            size(&a.bins.join(f))
+                .unwrap_or_else(|| panic!("{f} is not built in {}", a.bins.display()))
+        };
         for f in functions::names().into_iter().chain([functions::BASELINE]) {
-            let bin = size(&a.bins.join(f))
-                .unwrap_or_else(|| panic!("{f} is not built in {}", a.bins.display()));
             let zip = size(&a.zips.join(format!("{f}.zip")))
                 .map(|z| format!("{:.2} MB", z as f64 / MB))
                 .unwrap_or("–".into());
+            let over = match SMS_SENDERS.iter().find(|(sender, _)| *sender == f) {
+                Some((_, reader)) => {
+                    let over = (bin(f) as f64 - bin(reader) as f64) / MB;
+                    format!("{over:.3} MB over {reader} {}", mark(over <= 0.5))
+                }
+                None => String::new(),
+            };
             p(
                 &mut out,
                 format!(
-                    "| {f} | {:.2} MB | {zip} | {} |",
-                    bin as f64 / MB,
-                    mark(bin as f64 <= 8.0 * MB)
+                    "| {f} | {:.2} MB | {zip} | {} | {over} |",
+                    bin(f) as f64 / MB,
+                    mark(bin(f) as f64 <= 7.0 * MB)
                 ),
             );
         }
