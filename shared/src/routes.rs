@@ -3,7 +3,7 @@
 //! `dispatch` serves the table (local server, tests); a Lambda function serves its own row.
 
 use crate::app::{App, Ports};
-use crate::dialects::{self, contacts, rao, telemarketing, verify_api, Problem, Reason};
+use crate::dialects::{self, contacts, rao, telemarketing, verify_api, Problem, Reason, Reply};
 use crate::domain::Family;
 use crate::http::{
     self,
@@ -17,9 +17,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-/// A handler: the endpoint's dialect code, over the app's ports.
-pub type Handler =
-    for<'a> fn(&'a App, Request) -> Pin<Box<dyn Future<Output = Response<Body>> + Send + 'a>>;
+/// A handler: the endpoint's dialect code, over the app's ports, given the request and the
+/// language it asks for. It returns its reply or the problem; the route renders either in its
+/// family's wire form (`dialects::render`).
+pub type Handler = for<'a> fn(
+    &'a App,
+    &'a Request,
+    &'a str,
+) -> Pin<Box<dyn Future<Output = Result<Reply, Problem>> + Send + 'a>>;
 
 pub struct Route {
     pub method: &'static str,
@@ -38,7 +43,7 @@ pub const SEND_VERIFICATION_KEY: Route = Route {
     function: "send-verification-key",
     family: Family::Contacts,
     ports: Ports::CONTACTS_AND_DELIVERY,
-    handler: |app, req| Box::pin(contacts::send::handle(app, req)),
+    handler: |app, req, language| Box::pin(contacts::send::handle(app, req, language)),
 };
 
 pub const SEND_PENDING_VERIFICATION_KEY: Route = Route {
@@ -47,7 +52,7 @@ pub const SEND_PENDING_VERIFICATION_KEY: Route = Route {
     function: "send-pending-verification-key",
     family: Family::Contacts,
     ports: Ports::CONTACTS_AND_DELIVERY,
-    handler: |app, req| Box::pin(contacts::send::handle_pending(app, req)),
+    handler: |app, req, language| Box::pin(contacts::send::handle_pending(app, req, language)),
 };
 
 pub const CHECK_VERIFICATION_KEY: Route = Route {
@@ -56,7 +61,7 @@ pub const CHECK_VERIFICATION_KEY: Route = Route {
     function: "check-verification-key",
     family: Family::Contacts,
     ports: Ports::SESSIONS,
-    handler: |app, req| Box::pin(contacts::check::handle(app, req)),
+    handler: |app, req, language| Box::pin(contacts::check::handle(app, req, language)),
 };
 
 pub const VERIFY_VERIFICATION_KEY: Route = Route {
@@ -65,7 +70,7 @@ pub const VERIFY_VERIFICATION_KEY: Route = Route {
     function: "verify-verification-key",
     family: Family::Contacts,
     ports: Ports::SESSIONS,
-    handler: |app, req| Box::pin(contacts::verify::handle(app, req)),
+    handler: |app, req, language| Box::pin(contacts::verify::handle(app, req, language)),
 };
 
 pub const SEND_OTP: Route = Route {
@@ -74,7 +79,7 @@ pub const SEND_OTP: Route = Route {
     function: "send-otp",
     family: Family::VerifyApi,
     ports: Ports::SMS,
-    handler: |app, req| Box::pin(verify_api::send::handle(app, req)),
+    handler: |app, req, language| Box::pin(verify_api::send::handle(app, req, language)),
 };
 
 pub const RESEND_OTP: Route = Route {
@@ -83,7 +88,7 @@ pub const RESEND_OTP: Route = Route {
     function: "resend-otp",
     family: Family::VerifyApi,
     ports: Ports::SMS,
-    handler: |app, req| Box::pin(verify_api::resend::handle(app, req)),
+    handler: |app, req, language| Box::pin(verify_api::resend::handle(app, req, language)),
 };
 
 pub const VERIFY_OTP: Route = Route {
@@ -92,7 +97,7 @@ pub const VERIFY_OTP: Route = Route {
     function: "verify-otp",
     family: Family::VerifyApi,
     ports: Ports::SESSIONS,
-    handler: |app, req| Box::pin(verify_api::verify::handle(app, req)),
+    handler: |app, req, language| Box::pin(verify_api::verify::handle(app, req, language)),
 };
 
 pub const OTP_REPORT: Route = Route {
@@ -101,7 +106,7 @@ pub const OTP_REPORT: Route = Route {
     function: "otp-report",
     family: Family::VerifyApi,
     ports: Ports::SESSIONS,
-    handler: |app, req| Box::pin(verify_api::report::handle(app, req)),
+    handler: |app, req, language| Box::pin(verify_api::report::handle(app, req, language)),
 };
 
 pub const TELEMARKETING_GENERATE: Route = Route {
@@ -110,7 +115,7 @@ pub const TELEMARKETING_GENERATE: Route = Route {
     function: "telemarketing-generate",
     family: Family::Telemarketing,
     ports: Ports::SMS,
-    handler: |app, req| Box::pin(telemarketing::generate::handle(app, req)),
+    handler: |app, req, language| Box::pin(telemarketing::generate::handle(app, req, language)),
 };
 
 pub const TELEMARKETING_VALIDATE: Route = Route {
@@ -119,7 +124,7 @@ pub const TELEMARKETING_VALIDATE: Route = Route {
     function: "telemarketing-validate",
     family: Family::Telemarketing,
     ports: Ports::SESSIONS,
-    handler: |app, req| Box::pin(telemarketing::validate::handle(app, req)),
+    handler: |app, req, language| Box::pin(telemarketing::validate::handle(app, req, language)),
 };
 
 pub const RAO_GENERATE: Route = Route {
@@ -128,7 +133,7 @@ pub const RAO_GENERATE: Route = Route {
     function: "rao-generate",
     family: Family::Rao,
     ports: Ports::SMS_AND_DECRYPTOR,
-    handler: |app, req| Box::pin(rao::generate::handle(app, req)),
+    handler: |app, req, language| Box::pin(rao::generate::handle(app, req, language)),
 };
 
 pub const RAO_VALIDATE: Route = Route {
@@ -137,7 +142,7 @@ pub const RAO_VALIDATE: Route = Route {
     function: "rao-validate",
     family: Family::Rao,
     ports: Ports::DECRYPTOR,
-    handler: |app, req| Box::pin(rao::validate::handle(app, req)),
+    handler: |app, req, language| Box::pin(rao::validate::handle(app, req, language)),
 };
 
 pub const RAO_CERTIFIED_PHONE: Route = Route {
@@ -146,7 +151,7 @@ pub const RAO_CERTIFIED_PHONE: Route = Route {
     function: "rao-certified-phone",
     family: Family::Rao,
     ports: Ports::SESSIONS,
-    handler: |app, req| Box::pin(rao::certified_phone::handle(app, req)),
+    handler: |app, req, language| Box::pin(rao::certified_phone::handle(app, req, language)),
 };
 
 pub const ROUTES: &[Route] = &[
@@ -183,26 +188,28 @@ impl Route {
         observe(self.function, req, |req| self.serve(app, req)).await
     }
 
-    /// The handler, behind the screen every route applies and the invocation's deadline.
+    /// The handler, behind the screen every route applies and the invocation's deadline,
+    /// its result rendered in the route's family form.
     async fn serve(&self, app: &App, req: Request) -> Response<Body> {
-        let refuse = |problem, req: &Request| {
-            let language = http::language(req, &app.config.default_language);
-            dialects::respond(self.family, problem, req, &language)
+        let language = http::language(&req, &app.config.default_language);
+        let result = match screen(&req) {
+            Some(problem) => Err(problem),
+            None => self.run(app, &req, &language).await,
         };
-        if let Some(problem) = screen(&req) {
-            return refuse(problem, &req);
-        }
-        let Some(left) = time_left(&req) else {
-            return (self.handler)(app, req).await;
+        dialects::render(self.family, &req, &language, result)
+    }
+
+    async fn run(&self, app: &App, req: &Request, language: &str) -> Result<Reply, Problem> {
+        let handled = (self.handler)(app, req, language);
+        let Some(left) = time_left(req) else {
+            return handled.await;
         };
-        let skeleton = skeleton(&req);
-        match tokio::time::timeout(left, (self.handler)(app, req)).await {
-            Ok(res) => res,
-            Err(_) => {
+        tokio::time::timeout(left, handled)
+            .await
+            .unwrap_or_else(|_| {
                 tracing::error!("the invocation's deadline came before its answer");
-                refuse(Problem::new(Reason::Unavailable), &skeleton)
-            }
-        }
+                Err(Problem::new(Reason::Unavailable))
+            })
     }
 }
 
@@ -222,16 +229,6 @@ fn time_left(req: &Request) -> Option<Duration> {
         .as_millis() as u64;
     let left = Duration::from_millis(deadline.saturating_sub(now));
     (left > ANSWER_MARGIN * 2).then(|| left - ANSWER_MARGIN)
-}
-
-/// What answering a request needs once the handler has it: its headers and correlation id.
-fn skeleton(req: &Request) -> Request {
-    let mut skeleton = Request::new(Body::Empty);
-    *skeleton.headers_mut() = req.headers().clone();
-    if let Some(id) = req.extensions().get::<http::CorrelationId>() {
-        skeleton.extensions_mut().insert(id.clone());
-    }
-    skeleton
 }
 
 /// What every route refuses before its handler: an oversized body, and a repeated identity or

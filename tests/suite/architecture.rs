@@ -1,5 +1,6 @@
 //! The domain crate's arrows point down: no module imports one that imports it back, the
 //! domain and the HTTP plumbing import nothing above them, and no family imports another.
+//! Imports are read from the sources parsed as Rust (`syn`): items, not text.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -15,66 +16,126 @@ fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The modules a source text names as `crate::<module>` (also inside `crate::{a, b::c}`).
-fn imports(text: &str) -> BTreeSet<String> {
-    let ident = |s: &str| -> String {
-        s.trim_start()
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect()
-    };
-    let mut out = BTreeSet::new();
-    for rest in text.split("crate::").skip(1) {
-        if let Some(group) = rest.strip_prefix('{') {
-            let group = group.split('}').next().unwrap_or_default();
-            out.extend(group.split(',').map(ident).filter(|m| !m.is_empty()));
-        } else {
-            out.insert(ident(rest));
+/// A module path (`["dialects", "contacts", "send"]`) → its node in the graph: a top-level
+/// module of `shared/src`, or inside `dialects` one family or shared module (`dialects/contacts`).
+fn node(path: &[String]) -> Option<String> {
+    match path {
+        [top, sub, ..] if top == "dialects" => Some(format!("dialects/{sub}")),
+        [top, ..] => Some(top.clone()),
+        [] => None,
+    }
+}
+
+/// The modules one file refers to, read as Rust: every `use` and every path in its items
+/// (types, calls, patterns), `crate::`, `super::` and `self::` resolved from the file's own
+/// module. Comments and strings are not items, so they count for nothing; macro bodies are
+/// opaque to the parser, so an import must be a `use` or a path outside a macro.
+struct References<'a> {
+    module: &'a [String],
+    modules: &'a BTreeSet<Vec<String>>,
+    found: BTreeSet<String>,
+}
+
+impl References<'_> {
+    /// Records an absolute or relative path; what does not start at `crate`, `super` or `self`
+    /// is another crate or a local name.
+    fn record(&mut self, segments: &[String]) {
+        let mut base: Vec<String> = match segments.first().map(String::as_str) {
+            Some("crate") => Vec::new(),
+            Some("self") => self.module.to_vec(),
+            Some("super") => self.module[..self.module.len().saturating_sub(1)].to_vec(),
+            _ => return,
+        };
+        let mut rest = &segments[1..];
+        while rest.first().is_some_and(|s| s == "super") {
+            base.pop();
+            rest = &rest[1..];
+        }
+        base.extend(rest.iter().cloned());
+        // The longest prefix that is a module: the rest names an item in it.
+        while !base.is_empty() && !self.modules.contains(&base) {
+            base.pop();
+        }
+        if let Some(n) = node(&base) {
+            self.found.insert(n);
         }
     }
-    out
+
+    fn use_tree(&mut self, prefix: &mut Vec<String>, tree: &syn::UseTree) {
+        match tree {
+            syn::UseTree::Path(p) => {
+                prefix.push(p.ident.to_string());
+                self.use_tree(prefix, &p.tree);
+                prefix.pop();
+            }
+            syn::UseTree::Name(n) => {
+                prefix.push(n.ident.to_string());
+                self.record(&prefix.clone());
+                prefix.pop();
+            }
+            syn::UseTree::Rename(r) => {
+                prefix.push(r.ident.to_string());
+                self.record(&prefix.clone());
+                prefix.pop();
+            }
+            syn::UseTree::Glob(_) => self.record(&prefix.clone()),
+            syn::UseTree::Group(g) => {
+                for t in &g.items {
+                    self.use_tree(prefix, t);
+                }
+            }
+        }
+    }
+}
+
+impl<'ast> syn::visit::Visit<'ast> for References<'_> {
+    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+        self.use_tree(&mut Vec::new(), &item.tree);
+    }
+
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        self.record(&segments);
+        syn::visit::visit_path(self, path);
+    }
 }
 
 /// Module → modules it imports, at the level of `shared/src/<module>` and, inside
-/// `dialects`, of each family (`dialects/contacts`).
+/// `dialects`, of each family (`dialects/contacts`). Test modules are left out.
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
     let src = otp_tests::repo_root().join("shared/src");
     let mut files = Vec::new();
     sources(&src, &mut files);
-    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for file in files {
+    let module_of = |file: &Path| -> Vec<String> {
         let relative = file.strip_prefix(&src).unwrap().with_extension("");
-        let parts: Vec<String> = relative
+        let mut parts: Vec<String> = relative
             .iter()
             .map(|p| p.to_string_lossy().into_owned())
             .collect();
-        if parts == ["lib"] {
-            continue;
+        if parts.last().is_some_and(|l| l == "mod" || l == "lib") {
+            parts.pop();
         }
-        let node = match parts.as_slice() {
-            [top, family, ..] if top == "dialects" && family != "mod" => {
-                format!("dialects/{family}")
-            }
-            [top, ..] => top.clone(),
-            [] => unreachable!(),
+        parts
+    };
+    let modules: BTreeSet<Vec<String>> = files.iter().map(|f| module_of(f)).collect();
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in &files {
+        let module = module_of(file);
+        let Some(node) = node(&module) else { continue };
+        let text = std::fs::read_to_string(file).unwrap();
+        let mut ast = syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        // `#[cfg(test)]` modules test the module; they are not part of its layer.
+        ast.items.retain(|item| {
+            !matches!(item, syn::Item::Mod(m) if m.attrs.iter().any(|a| a.path().is_ident("cfg")))
+        });
+        let mut refs = References {
+            module: &module,
+            modules: &modules,
+            found: BTreeSet::new(),
         };
-        let text = std::fs::read_to_string(&file).unwrap();
-        let mut targets = imports(&text);
-        // Inside `dialects`, name the family or shared module imported.
-        if node.starts_with("dialects") {
-            for rest in text.split("crate::dialects::").skip(1) {
-                let sub: String = rest
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect();
-                targets.insert(format!("dialects/{sub}"));
-            }
-            if text.contains("use super::") && node != "dialects" {
-                targets.insert("dialects".into());
-            }
-        }
-        targets.remove(&node);
-        graph.entry(node).or_default().extend(targets);
+        syn::visit::Visit::visit_file(&mut refs, &ast);
+        refs.found.remove(&node);
+        graph.entry(node).or_default().extend(refs.found);
     }
     graph
 }

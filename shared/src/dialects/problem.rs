@@ -70,6 +70,9 @@ pub struct Problem {
     pub allow: Option<String>,
     /// The internal error behind a 5xx: logged, never sent.
     cause: Option<String>,
+    /// The language to answer in, when the handler learnt a better one than the request's
+    /// (a contact's own).
+    language: Option<String>,
 }
 
 impl Problem {
@@ -80,6 +83,15 @@ impl Problem {
             fields: Vec::new(),
             allow: None,
             cause: None,
+            language: None,
+        }
+    }
+
+    /// The same problem, answered in `language` rather than the request's.
+    pub fn in_language(self, language: &str) -> Problem {
+        Problem {
+            language: Some(language.to_string()),
+            ..self
         }
     }
 
@@ -204,7 +216,7 @@ pub trait Dialect {
 pub fn respond<D: Dialect>(problem: Problem, req: &Request, language: &str) -> Response<Body> {
     let ctx = Ctx {
         correlation_id: http::correlation_id(req),
-        language,
+        language: problem.language.as_deref().unwrap_or(language),
         request: req,
     };
     let (status, body) = D::render(&problem, &ctx);

@@ -2,8 +2,9 @@
 
 use super::verify::{judge_key, Judge};
 use crate::app::App;
-use lambda_http::{Body, Request, Response};
+use crate::dialects::{Problem, Reply};
+use lambda_http::Request;
 
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
+pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
     judge_key(app, req, Judge::Check).await
 }

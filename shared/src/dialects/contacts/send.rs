@@ -1,32 +1,27 @@
 //! `POST /contacts/{contactId}/verification-keys` and
 //! `POST /contacts/{contactId}/verification-keys/pending-communication-channel`.
 
-use super::{contact_id, session_key, valid_session_id, Contacts, SESSION_ID_RULE};
+use super::{contact_id, session_key, valid_session_id, SESSION_ID_RULE};
 use crate::app::App;
 use crate::dialects::auth::bearer_client;
 use crate::dialects::idempotency;
-use crate::dialects::problem::{finish, Missing, Problem, Reason};
+use crate::dialects::problem::{Missing, Problem, Reason};
+use crate::dialects::Reply;
 use crate::domain::{i18n, sms, Channel, Destination, Email, E164};
 use crate::http::{self, fields::Fields};
 use crate::ports::Contact;
 use crate::service::{Binding, NewSession};
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use serde_json::json;
 
 /// Sends to the contact's own phone or email.
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    run(app, req, false).await
+pub async fn handle(app: &App, req: &Request, language: &str) -> Result<Reply, Problem> {
+    send(app, req, false, language).await
 }
 
 /// Sends to the contact's pending phone or email.
-pub async fn handle_pending(app: &App, req: Request) -> Response<Body> {
-    run(app, req, true).await
-}
-
-async fn run(app: &App, req: Request, pending: bool) -> Response<Body> {
-    let mut language = http::language(&req, &app.config.default_language);
-    let result = send(app, &req, pending, &mut language).await;
-    finish::<Contacts>(&req, &language, result)
+pub async fn handle_pending(app: &App, req: &Request, language: &str) -> Result<Reply, Problem> {
+    send(app, req, true, language).await
 }
 
 struct SendRequest {
@@ -80,12 +75,7 @@ fn destination(contact: &Contact, channel: Channel, pending: bool) -> Result<Des
     found.ok_or_else(|| Problem::new(Reason::NoAddress { channel, pending }))
 }
 
-async fn send(
-    app: &App,
-    req: &Request,
-    pending: bool,
-    language: &mut String,
-) -> Result<Response<Body>, Problem> {
+async fn send(app: &App, req: &Request, pending: bool, language: &str) -> Result<Reply, Problem> {
     let client = bearer_client(&app.config.tokens, req)?;
     let run = open(app, req, pending, language, &client);
     idempotency::once(app, req, "contacts", &client, run).await
@@ -95,9 +85,9 @@ async fn open(
     app: &App,
     req: &Request,
     pending: bool,
-    language: &mut String,
+    language: &str,
     client: &str,
-) -> Result<Response<Body>, Problem> {
+) -> Result<Reply, Problem> {
     let contact_id = contact_id(req)?;
     let body = parse(req, pending)?;
     if !i18n::TEMPLATE_KEYS.contains(&body.template_key.as_str()) {
@@ -109,10 +99,26 @@ async fn open(
         .await?
         .ok_or_else(|| Problem::new(Reason::NotFound(Missing::Contact)))?;
     // The contact's language ranks below the caller's explicit choice, above the default.
-    if let Some(preferred) = contact.language.as_deref() {
-        *language = http::language(req, preferred);
-    }
-    let destination = destination(&contact, body.channel, pending)?;
+    let language = match contact.language.as_deref() {
+        Some(preferred) => http::language(req, preferred),
+        None => language.to_string(),
+    };
+    deliver(app, pending, client, contact_id, &contact, body, &language)
+        .await
+        .map_err(|problem| problem.in_language(&language))
+}
+
+/// Opens the session and sends the code, in the contact's `language`.
+async fn deliver(
+    app: &App,
+    pending: bool,
+    client: &str,
+    contact_id: i32,
+    contact: &Contact,
+    body: SendRequest,
+    language: &str,
+) -> Result<Reply, Problem> {
+    let destination = destination(contact, body.channel, pending)?;
     let (session_id, generated) = match body.session_id {
         Some(id) => (id, None),
         None => {
@@ -138,7 +144,7 @@ async fn open(
         client: client.to_string(),
         destination,
         policy: app.config.policy,
-        language: language.clone(),
+        language: language.to_string(),
         template,
         sender_id: None,
         extra,

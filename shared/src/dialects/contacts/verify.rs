@@ -1,16 +1,17 @@
 //! `POST /contacts/{contactId}/verification-keys/{sessionId}/{key}/verify`: verifies and
 //! consumes; `check` shares the flow without consuming.
 
-use super::{key_params, Contacts};
+use super::key_params;
 use crate::app::App;
 use crate::dialects::auth::bearer_client;
-use crate::dialects::problem::{finish, Problem};
+use crate::dialects::problem::Problem;
+use crate::dialects::Reply;
 use crate::http;
 use crate::service::Outcome;
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use serde_json::json;
 
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
+pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
     judge_key(app, req, Judge::Verify).await
 }
 
@@ -20,13 +21,7 @@ pub enum Judge {
 }
 
 /// Checks or verifies the `{key}` of a check/verify route: `{"keyStatus", "attemptsLeft"}`.
-pub async fn judge_key(app: &App, req: Request, judge: Judge) -> Response<Body> {
-    let language = http::language(&req, &app.config.default_language);
-    let result = judged(app, &req, judge).await;
-    finish::<Contacts>(&req, &language, result)
-}
-
-async fn judged(app: &App, req: &Request, judge: Judge) -> Result<Response<Body>, Problem> {
+pub async fn judge_key(app: &App, req: &Request, judge: Judge) -> Result<Reply, Problem> {
     let client = bearer_client(&app.config.tokens, req)?;
     let (session, key) = key_params(req, &client)?;
     let outcome = match judge {

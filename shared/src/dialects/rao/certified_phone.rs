@@ -1,21 +1,16 @@
 //! `GET /v1/x-global/security/rao/certified-phone`.
 
-use super::{session_key, sid, Rao};
+use super::{session_key, sid};
 use crate::app::App;
-use crate::dialects::header_contract::{admit, finish};
+use crate::dialects::header_contract::admit;
 use crate::dialects::problem::{Missing, Problem, Reason};
+use crate::dialects::Reply;
 use crate::domain::{Destination, State};
 use crate::http;
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use serde_json::json;
 
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    let language = http::language(&req, &app.config.default_language);
-    let result = certified_phone(app, &req).await;
-    finish::<Rao>(&req, &language, result)
-}
-
-async fn certified_phone(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
+pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
     let caller = admit(&app.config.access, req)?;
     let sid = sid(req)?;
     let not_found = || Problem::new(Reason::NotFound(Missing::Session));

@@ -1,10 +1,11 @@
 //! `POST /v1/x-global/security/rao/otp/generate`.
 
-use super::{phone, session_key, sid, Rao};
+use super::{phone, session_key, sid};
 use crate::app::App;
-use crate::dialects::header_contract::{admit, finish, Caller};
+use crate::dialects::header_contract::{admit, Caller};
 use crate::dialects::idempotency;
 use crate::dialects::problem::Problem;
+use crate::dialects::Reply;
 use crate::domain::{i18n, sms, Destination, Template};
 use crate::http;
 use crate::service::{Binding, NewSession};
@@ -12,13 +13,7 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use std::collections::BTreeMap;
 
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    let language = http::language(&req, &app.config.default_language);
-    let result = generate(app, &req, &language).await;
-    finish::<Rao>(&req, &language, result)
-}
-
-async fn generate(app: &App, req: &Request, language: &str) -> Result<Response<Body>, Problem> {
+pub async fn handle(app: &App, req: &Request, language: &str) -> Result<Reply, Problem> {
     let caller = admit(&app.config.access, req)?;
     let client = caller.client.clone();
     idempotency::once(app, req, "rao", &client, open(app, req, language, caller)).await

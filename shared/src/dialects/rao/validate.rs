@@ -1,24 +1,19 @@
 //! `POST /v1/x-global/security/rao/otp/validate`.
 
-use super::{decrypt, phone, session_key, sid, Rao};
+use super::{decrypt, phone, session_key, sid};
 use crate::app::App;
-use crate::dialects::header_contract::{admit, finish};
+use crate::dialects::header_contract::admit;
 use crate::dialects::problem::{Problem, Reason, Rejection};
+use crate::dialects::Reply;
 use crate::http;
 use crate::http::fields::Fields;
 use crate::service::Outcome;
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use serde_json::json;
 
 const TOKEN_RULE: &str = "must be the base64 RSA-OAEP (SHA-256) ciphertext, under the service's public key, of the code: 4-10 letters or digits";
 
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    let language = http::language(&req, &app.config.default_language);
-    let result = validate(app, &req).await;
-    finish::<Rao>(&req, &language, result)
-}
-
-async fn validate(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
+pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
     let caller = admit(&app.config.access, req)?;
     let sid = sid(req)?;
     let mut f = Fields::new(http::json_object(req, false)?);

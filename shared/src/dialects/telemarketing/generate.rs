@@ -1,10 +1,11 @@
 //! `POST /v1/x-global/security/tele-marketing/otp/generate`.
 
-use super::{parse_sid, session_key, Telemarketing, CALLER_PART_LEN, CODE_LEN};
+use super::{parse_sid, session_key, CALLER_PART_LEN, CODE_LEN};
 use crate::app::App;
-use crate::dialects::header_contract::{admit, finish, Caller};
+use crate::dialects::header_contract::{admit, Caller};
 use crate::dialects::idempotency;
 use crate::dialects::problem::Problem;
+use crate::dialects::Reply;
 use crate::domain::session::CODE_PLACEHOLDER;
 use crate::domain::{caller_text, sms, Destination, Policy, Template, E164};
 use crate::http::fields::{FieldError, Fields, Location};
@@ -25,12 +26,6 @@ const LIMIT: sms::Limit = sms::Limit {
 /// Characters a message may hold besides ASCII letters, digits and spaces (the seed's list;
 /// the accented letters in both cases).
 const SPECIALS: &str = "?!#$%&*+-/^_{}@[]~()<>¿¡ñáéíóúüÑÁÉÍÓÚÜ";
-
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    let language = http::language(&req, &app.config.default_language);
-    let result = generate(app, &req, &language).await;
-    finish::<Telemarketing>(&req, &language, result)
-}
 
 /// A generate body, checked.
 struct Generate {
@@ -122,7 +117,7 @@ pub(super) fn customer_rule(f: &mut Fields, id: &str) {
     }
 }
 
-async fn generate(app: &App, req: &Request, language: &str) -> Result<Response<Body>, Problem> {
+pub async fn handle(app: &App, req: &Request, language: &str) -> Result<Reply, Problem> {
     let caller = admit(&app.config.access, req)?;
     let client = caller.client.clone();
     idempotency::once(

@@ -1,22 +1,17 @@
 //! `POST /v1/x-global/security/tele-marketing/otp/validate`.
 
 use super::generate::customer_rule;
-use super::{parse_sid, session_key, Telemarketing, CODE_LEN, SID_RULE};
+use super::{parse_sid, session_key, CODE_LEN, SID_RULE};
 use crate::app::App;
-use crate::dialects::header_contract::{admit, finish, required_header};
+use crate::dialects::header_contract::{admit, required_header};
 use crate::dialects::problem::{Problem, Reason, Rejection};
+use crate::dialects::Reply;
 use crate::http::{self, fields::Fields};
 use crate::service::Outcome;
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use serde_json::json;
 
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    let language = http::language(&req, &app.config.default_language);
-    let result = validate(app, &req).await;
-    finish::<Telemarketing>(&req, &language, result)
-}
-
-async fn validate(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
+pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
     let caller = admit(&app.config.access, req)?;
     let sid = required_header(req, "sid", |_| true, SID_RULE)?;
     let sid = parse_sid(sid)?;

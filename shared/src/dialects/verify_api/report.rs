@@ -1,21 +1,17 @@
 //! `GET /verify/v1/report/{otp_id}`.
 
-use super::{parse_otp_id, session_key, VerifyApi};
+use super::{parse_otp_id, session_key};
 use crate::app::App;
 use crate::dialects::auth::bearer_client;
-use crate::dialects::problem::{finish, Problem};
+use crate::dialects::problem::Problem;
+use crate::dialects::Reply;
 use crate::domain::Status;
 use crate::http::{self, fields::FieldError, fields::Location};
 use crate::service;
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use serde_json::json;
 
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    let result = report(app, &req).await;
-    finish::<VerifyApi>(&req, "en", result)
-}
-
-async fn report(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
+pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
     let client = bearer_client(&app.config.tokens, req)?;
     let id = http::path_param(req, "otp_id")
         .and_then(parse_otp_id)

@@ -1,21 +1,17 @@
 //! `POST /verify/v1/otp/resend-otp`.
 
-use super::{otp_id, session_key, VerifyApi};
+use super::{otp_id, session_key};
 use crate::app::App;
 use crate::dialects::auth::bearer_client;
 use crate::dialects::idempotency;
-use crate::dialects::problem::{finish, Problem};
+use crate::dialects::problem::Problem;
+use crate::dialects::Reply;
 use crate::http::{self, fields::Fields};
 use crate::service::Resend;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    let result = resend(app, &req).await;
-    finish::<VerifyApi>(&req, "en", result)
-}
-
-async fn resend(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
+pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
     let client = bearer_client(&app.config.tokens, req)?;
     idempotency::once(app, req, "verify", &client, again(app, req, &client)).await
 }

@@ -1,10 +1,11 @@
 //! `POST /verify/v1/otp/send-otp`.
 
-use super::{session_key, VerifyApi};
+use super::session_key;
 use crate::app::App;
 use crate::dialects::auth::bearer_client;
 use crate::dialects::idempotency;
-use crate::dialects::problem::{finish, Problem};
+use crate::dialects::problem::Problem;
+use crate::dialects::Reply;
 use crate::domain::{caller_text, i18n, sms, Alphabet, Destination, Policy, Template, E164};
 use crate::http::{self, fields::Fault, fields::Fields};
 use crate::service::{Binding, NewSession};
@@ -19,11 +20,6 @@ const CONTENT_LIMIT: sms::Limit = sms::Limit {
     segments: 5,
     force_ucs2: false,
 };
-
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    let result = send(app, &req).await;
-    finish::<VerifyApi>(&req, "en", result)
-}
 
 /// A send-otp body, checked.
 struct SendOtp {
@@ -203,7 +199,7 @@ fn content_template(
     Ok(template)
 }
 
-async fn send(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
+pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
     let client = bearer_client(&app.config.tokens, req)?;
     idempotency::once(app, req, "verify", &client, open(app, req, &client)).await
 }

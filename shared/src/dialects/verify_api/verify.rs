@@ -1,20 +1,16 @@
 //! `POST /verify/v1/otp/verify-otp`.
 
-use super::{otp_id, session_key, VerifyApi};
+use super::{otp_id, session_key};
 use crate::app::App;
 use crate::dialects::auth::bearer_client;
-use crate::dialects::problem::{finish, Problem, Reason, Rejection};
+use crate::dialects::problem::{Problem, Reason, Rejection};
+use crate::dialects::Reply;
 use crate::http::{self, fields::Fault, fields::Fields};
 use crate::service::Outcome;
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use serde_json::json;
 
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    let result = verify(app, &req).await;
-    finish::<VerifyApi>(&req, "en", result)
-}
-
-async fn verify(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
+pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
     let client = bearer_client(&app.config.tokens, req)?;
     let mut f = Fields::new(http::json_object(req, false)?);
     let id = otp_id(&mut f);
