@@ -5,7 +5,7 @@ use otp_core::dialects::{contacts, rao, telemarketing, verify_api};
 use otp_core::domain::{Destination, SessionKey, Template, E164};
 use otp_core::ports::Counter;
 use otp_core::service::{Binding, NewSession, Outcome};
-use otp_core::{Ports, ROUTES};
+use otp_core::ROUTES;
 use otp_tests::{reply, repo_file as read, repo_root as root, Harness};
 
 /// Status each sample event must produce against `seeded()`.
@@ -190,16 +190,11 @@ fn every_function_serves_its_row_and_links_only_the_adapters_it_needs() {
             "row {row} must be the route of function {}",
             route.function
         );
-        let wiring = match route.ports {
-            Ports::SESSIONS => "otp_aws::wiring::SESSIONS_ONLY",
-            Ports::SMS => "otp_aws::wiring::SESSIONS_AND_SMS",
-            Ports::CONTACTS_AND_DELIVERY => "otp_aws::wiring::CONTACTS_AND_DELIVERY",
-            Ports::DECRYPTOR => "otp_aws::wiring::SESSIONS_AND_DECRYPTOR",
-            Ports::SMS_AND_DECRYPTOR => "otp_aws::wiring::SMS_AND_DECRYPTOR",
-            other => panic!("no wiring provides {other:?}"),
-        };
+        // Compile-time: the wiring exists for these ports (a const panic otherwise).
+        let _ = otp_aws::Wiring::of(route.ports);
         let main = read(&format!("functions/{}/src/main.rs", route.function));
-        for needed in [format!("otp_core::routes::{row}"), wiring.to_string()] {
+        let wiring = "const { otp_aws::Wiring::of(ROUTE.ports) }".to_string();
+        for needed in [format!("otp_core::routes::{row} as ROUTE;"), wiring] {
             assert!(
                 main.contains(&needed),
                 "functions/{}/src/main.rs must use {needed}",

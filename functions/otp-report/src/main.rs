@@ -1,10 +1,9 @@
-//! Lambda function `otp-report`: its route is `otp_core::routes::OTP_REPORT`.
+//! Lambda function `otp-report`: its route is `otp_core::routes::OTP_REPORT`, and its wiring (the
+//! AWS clients it builds and links) follows from that route's ports, at compile time.
+
+use otp_core::routes::OTP_REPORT as ROUTE;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    otp_aws::serve(
-        &otp_core::routes::OTP_REPORT,
-        otp_aws::wiring::SESSIONS_ONLY,
-    )
-    .await
+    otp_aws::serve(&ROUTE, const { otp_aws::Wiring::of(ROUTE.ports) }).await
 }

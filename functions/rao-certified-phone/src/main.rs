@@ -1,10 +1,9 @@
-//! Lambda function `rao-certified-phone`: its route is `otp_core::routes::RAO_CERTIFIED_PHONE`.
+//! Lambda function `rao-certified-phone`: its route is `otp_core::routes::RAO_CERTIFIED_PHONE`, and its wiring (the
+//! AWS clients it builds and links) follows from that route's ports, at compile time.
+
+use otp_core::routes::RAO_CERTIFIED_PHONE as ROUTE;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    otp_aws::serve(
-        &otp_core::routes::RAO_CERTIFIED_PHONE,
-        otp_aws::wiring::SESSIONS_ONLY,
-    )
-    .await
+    otp_aws::serve(&ROUTE, const { otp_aws::Wiring::of(ROUTE.ports) }).await
 }

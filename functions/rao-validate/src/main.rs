@@ -1,10 +1,9 @@
-//! Lambda function `rao-validate`: its route is `otp_core::routes::RAO_VALIDATE`.
+//! Lambda function `rao-validate`: its route is `otp_core::routes::RAO_VALIDATE`, and its wiring (the
+//! AWS clients it builds and links) follows from that route's ports, at compile time.
+
+use otp_core::routes::RAO_VALIDATE as ROUTE;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    otp_aws::serve(
-        &otp_core::routes::RAO_VALIDATE,
-        otp_aws::wiring::SESSIONS_AND_DECRYPTOR,
-    )
-    .await
+    otp_aws::serve(&ROUTE, const { otp_aws::Wiring::of(ROUTE.ports) }).await
 }

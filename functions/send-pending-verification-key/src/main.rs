@@ -1,10 +1,9 @@
-//! Lambda function `send-pending-verification-key`: its route is `otp_core::routes::SEND_PENDING_VERIFICATION_KEY`.
+//! Lambda function `send-pending-verification-key`: its route is `otp_core::routes::SEND_PENDING_VERIFICATION_KEY`, and its wiring (the
+//! AWS clients it builds and links) follows from that route's ports, at compile time.
+
+use otp_core::routes::SEND_PENDING_VERIFICATION_KEY as ROUTE;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    otp_aws::serve(
-        &otp_core::routes::SEND_PENDING_VERIFICATION_KEY,
-        otp_aws::wiring::CONTACTS_AND_DELIVERY,
-    )
-    .await
+    otp_aws::serve(&ROUTE, const { otp_aws::Wiring::of(ROUTE.ports) }).await
 }

@@ -25,12 +25,6 @@ pub enum StartError {
     Config(#[from] ConfigError),
     #[error("a secret could not be fetched from Secrets Manager: {0}")]
     Secret(String),
-    #[error("function {function} is wired for {wired:?} but its route needs {needed:?}")]
-    Wiring {
-        function: &'static str,
-        wired: Ports,
-        needed: Ports,
-    },
 }
 
 /// A way to build an `App` that provides `ports`.
@@ -107,6 +101,21 @@ pub const CONTACTS_AND_DELIVERY: Wiring = Wiring {
 };
 
 impl Wiring {
+    /// The wiring that provides `ports`: a function's main evaluates it at compile time from
+    /// its route's declared ports (`const { Wiring::of(ROUTE.ports) }`), so the route is the
+    /// one place that says what a function needs, and the other wirings' clients are not
+    /// linked. Ports no wiring provides fail the build.
+    pub const fn of(ports: Ports) -> Wiring {
+        match (ports.contacts, ports.sms, ports.email, ports.decryptor) {
+            (false, false, false, false) => SESSIONS_ONLY,
+            (false, true, false, false) => SESSIONS_AND_SMS,
+            (false, false, false, true) => SESSIONS_AND_DECRYPTOR,
+            (false, true, false, true) => SMS_AND_DECRYPTOR,
+            (true, true, true, false) => CONTACTS_AND_DELIVERY,
+            _ => panic!("no wiring provides these ports"),
+        }
+    }
+
     pub fn build(&self, config: Config, sdk: &SdkConfig) -> Result<App, ConfigError> {
         (self.build)(config, sdk)
     }
@@ -132,17 +141,10 @@ impl Wiring {
         Ok(self.start(Some(route)).await?.0)
     }
 
-    /// The configuration and the pepper's secret id (when the pepper is still to be fetched):
-    /// the wiring against the route (`None`: the stream consumer) and the configuration, with
-    /// a placeholder for a pepper still in Secrets Manager, checked before any network call.
+    /// The configuration and the pepper's secret id (when the pepper is still to be fetched),
+    /// with a placeholder for a pepper still in Secrets Manager, checked before any network
+    /// call (`route`: `None` for the stream consumer).
     fn configured(&self, route: Option<&Route>) -> Result<(Config, Option<String>), StartError> {
-        if let Some(route) = route.filter(|r| r.ports != self.ports) {
-            return Err(StartError::Wiring {
-                function: route.function,
-                wired: self.ports,
-                needed: route.ports,
-            });
-        }
         let pepper_secret = env("OTP_PEPPER")
             .is_none()
             .then(|| env(PEPPER_SECRET))
