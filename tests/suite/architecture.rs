@@ -33,7 +33,8 @@ fn node(path: &[String]) -> Option<String> {
 struct References<'a> {
     module: &'a [String],
     modules: &'a BTreeSet<Vec<String>>,
-    found: BTreeSet<String>,
+    /// The modules referred to, as paths (`["service", "shield"]`).
+    found: BTreeSet<Vec<String>>,
 }
 
 impl References<'_> {
@@ -56,8 +57,8 @@ impl References<'_> {
         while !base.is_empty() && !self.modules.contains(&base) {
             base.pop();
         }
-        if let Some(n) = node(&base) {
-            self.found.insert(n);
+        if !base.is_empty() {
+            self.found.insert(base);
         }
     }
 
@@ -100,9 +101,9 @@ impl<'ast> syn::visit::Visit<'ast> for References<'_> {
     }
 }
 
-/// Module → modules it imports, at the level of `shared/src/<module>` and, inside
-/// `dialects`, of each family (`dialects/contacts`). Test modules are left out.
-fn graph() -> BTreeMap<String, BTreeSet<String>> {
+/// Every module of `shared/src` (as a path, `["service", "shield"]`) → the modules it refers
+/// to. Test modules are left out.
+fn module_graph() -> BTreeMap<Vec<String>, BTreeSet<Vec<String>>> {
     let src = otp_tests::repo_root().join("shared/src");
     let mut files = Vec::new();
     sources(&src, &mut files);
@@ -118,10 +119,9 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
         parts
     };
     let modules: BTreeSet<Vec<String>> = files.iter().map(|f| module_of(f)).collect();
-    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut graph = BTreeMap::new();
     for file in &files {
         let module = module_of(file);
-        let Some(node) = node(&module) else { continue };
         let text = std::fs::read_to_string(file).unwrap();
         let mut ast = syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         // `#[cfg(test)]` modules test the module; they are not part of its layer.
@@ -134,10 +134,42 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
             found: BTreeSet::new(),
         };
         syn::visit::Visit::visit_file(&mut refs, &ast);
-        refs.found.remove(&node);
-        graph.entry(node).or_default().extend(refs.found);
+        let mut found = refs.found;
+        found.remove(&module);
+        graph.insert(module, found);
     }
     graph
+}
+
+/// Module → modules it imports, at the level of `shared/src/<module>` and, inside
+/// `dialects`, of each family (`dialects/contacts`).
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (module, targets) in module_graph() {
+        let Some(from) = node(&module) else { continue };
+        let mut to: BTreeSet<String> = targets.iter().filter_map(|t| node(t)).collect();
+        to.remove(&from);
+        graph.entry(from).or_default().extend(to);
+    }
+    graph
+}
+
+#[test]
+fn no_two_sibling_modules_import_each_other() {
+    let graph = module_graph();
+    let siblings = |a: &[String], b: &[String]| {
+        a != b && a.len() == b.len() && a[..a.len() - 1] == b[..b.len() - 1]
+    };
+    for (module, targets) in &graph {
+        for target in targets.iter().filter(|t| siblings(module, t)) {
+            assert!(
+                !graph.get(target).is_some_and(|back| back.contains(module)),
+                "{} and {} import each other",
+                module.join("::"),
+                target.join("::")
+            );
+        }
+    }
 }
 
 #[test]

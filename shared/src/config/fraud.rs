@@ -1,11 +1,9 @@
 //! The fraud shield's settings: country rules (global and per client), SMS-pumping velocity
 //! limits, the safe list, cross-session guessing, and whether refusals are enforced.
 
+pub use crate::domain::destination::NON_GEOGRAPHIC;
 use crate::domain::SendBudget;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// Region code libphonenumber gives numbers of no country (+800, +881, +882…).
-pub const NON_GEOGRAPHIC: &str = "001";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FraudMode {

@@ -8,6 +8,9 @@ use rlibphonenumber::{PhoneMetadataCollection, PhoneNumber, PhoneNumberFormat, P
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 
+/// Region code libphonenumber gives numbers of no country (+800, +881, +882…).
+pub const NON_GEOGRAPHIC: &str = "001";
+
 /// libphonenumber's metadata as rlibphonenumber ships it, less what parsing, validation and
 /// E.164 never read (number formats, example numbers), zlib-compressed: 36 KB instead of
 /// 229 KB in each binary that parses numbers. Written by `scripts/trim_phone_metadata.py` from
@@ -221,6 +224,15 @@ impl Destination {
         match self {
             Destination::Phone(_) => Channel::Sms,
             Destination::Email(_) => Channel::Email,
+        }
+    }
+
+    /// The country SMS rules and metrics know a destination by: the number's region,
+    /// `NON_GEOGRAPHIC` for numbers of none; `None` for email.
+    pub fn sms_country(&self) -> Option<String> {
+        match self {
+            Destination::Phone(p) => Some(p.country().unwrap_or_else(|| NON_GEOGRAPHIC.into())),
+            Destination::Email(_) => None,
         }
     }
 

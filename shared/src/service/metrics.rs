@@ -5,7 +5,6 @@
 //! (local server, unit tests) counting is a no-op. Never a code, a token or a full
 //! destination: a fraud refusal adds its client and masked destination, for its `blocked` event.
 
-use super::shield::country_of;
 use crate::domain::{Destination, SessionKey};
 use ::metrics::Label;
 use std::cell::RefCell;
@@ -119,7 +118,7 @@ pub fn count_rule(
         Label::new("channel", destination.channel().as_str()),
     ];
     ::metrics::counter!(what.name(), labels.iter()).increment(n);
-    property_once("country", || country_of(destination));
+    property_once("country", || destination.sms_country());
     if let Some(rule) = rule {
         // What a `blocked` lifecycle event reports (otp-aws reads it from this line).
         property("rule", rule.to_string());

@@ -5,7 +5,6 @@
 use super::metrics::{count, count_rule, Count};
 use super::ServiceError;
 use crate::app::App;
-use crate::config::fraud::NON_GEOGRAPHIC;
 use crate::domain::{Destination, LimitScope, SendBudget, SessionKey, Timestamp};
 use crate::ports::{Counter, StoreError};
 
@@ -44,7 +43,7 @@ impl App {
         now: Timestamp,
     ) -> Result<Charges, ServiceError> {
         let fraud = &self.config.fraud;
-        let country = country_of(destination);
+        let country = destination.sms_country();
         if let Some(c) = &country {
             if !fraud.countries_of(client).allows(c) {
                 self.flag("country-not-allowed", key, destination, c);
@@ -167,7 +166,7 @@ impl App {
         {
             return Ok(true);
         }
-        let country = country_of(destination);
+        let country = destination.sms_country();
         let country = country.as_deref().unwrap_or("-");
         self.flag("guesses", key, destination, country);
         Ok(!fraud.enforced())
@@ -197,14 +196,6 @@ impl App {
         };
         tracing::warn!(rule, mode, to = %destination.masked(), country, "fraud rule refused");
         count_rule(counted, key, destination, Some(rule), 1);
-    }
-}
-
-/// The country SMS rules apply to (`001` for numbers of none); `None` for email.
-pub(super) fn country_of(destination: &Destination) -> Option<String> {
-    match destination {
-        Destination::Phone(p) => Some(p.country().unwrap_or_else(|| NON_GEOGRAPHIC.into())),
-        Destination::Email(_) => None,
     }
 }
 
