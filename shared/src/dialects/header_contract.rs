@@ -3,13 +3,15 @@
 //! `countryCode`, `businessCode` and `channelId` headers, and the error envelope
 //! `{type, code, details, location, moreInfo, timestamp[, uuid]}`. Each family adds its table.
 
-use super::problem::{self, Ctx, Dialect, Problem, Reason};
+use super::problem::{self, Ctx, Dialect, Problem, Reason, Rejection};
+use super::Reply;
 use crate::config::access::{valid_business, valid_channel, valid_country};
 use crate::config::Access;
 use crate::domain::i18n::Text;
 use crate::domain::ResendRefusal;
 use crate::http::fields::{Fault, FieldError, Location};
 use crate::http::{self, header_str};
+use crate::service::Outcome;
 use lambda_http::http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
@@ -228,14 +230,29 @@ impl Entry {
     }
 }
 
+/// A header-contract family's wire form: the rows both families share (`Entry::shared`), its
+/// own table for the rest, in the one envelope.
+pub trait Contract {
+    /// The body field a refused phone number is located at.
+    const PHONE_FIELD: &'static str;
+    /// Whether the envelope carries the request's `uuid` (RAO).
+    const WITH_UUID: bool;
+    /// The family's table: each reason's status, type, code, details and, when no input is
+    /// at fault, location and moreInfo.
+    const TABLE: fn(&Problem, &str) -> Entry;
+}
+
+impl<C: Contract> Dialect for C {
+    fn render(problem: &Problem, ctx: &Ctx) -> (StatusCode, Value) {
+        let entry = Entry::shared(problem, ctx.language, C::PHONE_FIELD)
+            .unwrap_or_else(|| (C::TABLE)(problem, ctx.language));
+        envelope(problem, ctx, entry, C::WITH_UUID)
+    }
+}
+
 /// The envelope of `entry`; the first faulty input, if any, is the `location` and its rule
 /// the `moreInfo`. `with_uuid`: the RAO form, which carries the request's `uuid`.
-pub fn envelope(
-    problem: &Problem,
-    ctx: &Ctx,
-    entry: Entry,
-    with_uuid: bool,
-) -> (StatusCode, Value) {
+fn envelope(problem: &Problem, ctx: &Ctx, entry: Entry, with_uuid: bool) -> (StatusCode, Value) {
     let (location, more_info) = match problem.field() {
         Some(f) if f.field.is_empty() => (f.location.as_str().to_string(), f.message()),
         Some(f) => (
@@ -261,6 +278,18 @@ pub fn envelope(
 }
 
 /// `problem::finish`, and the request's `uuid` echoed in the `uuid` response header.
+/// A validate endpoint's answer: `{}` for the right code, once. Single use: a spent code
+/// (the session already validated) is as wrong as a wrong one.
+pub fn single_use(outcome: Outcome) -> Result<Reply, Problem> {
+    let rejection = match outcome {
+        Outcome::Valid { .. } => return Ok(http::ok(&json!({}))),
+        Outcome::AlreadyVerified | Outcome::Invalid { .. } => Rejection::Wrong,
+        Outcome::Expired => Rejection::Expired,
+        Outcome::AttemptsExceeded => Rejection::AttemptsExhausted,
+    };
+    Err(Problem::new(Reason::CodeRejected(rejection)))
+}
+
 pub fn finish<D: Dialect>(
     req: &Request,
     language: &str,

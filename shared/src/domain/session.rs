@@ -79,6 +79,15 @@ pub struct Template {
 pub const CODE_PLACEHOLDER: &str = "{code}";
 
 impl Template {
+    /// An SMS: text only.
+    pub fn sms(text: String) -> Template {
+        Template {
+            subject: None,
+            text,
+            html: None,
+        }
+    }
+
     pub fn render(&self, code: &str) -> Template {
         let fill = |s: &String| fill(s, code);
         Template {

@@ -43,11 +43,7 @@ async fn open(
         destination: Destination::Phone(phone),
         policy,
         language: language.to_string(),
-        template: Template {
-            subject: None,
-            text,
-            html: None,
-        },
+        template: Template::sms(text),
         sender_id: app.config.sms_sender_id.clone(),
         extra: BTreeMap::from([
             ("country".to_string(), caller.country),

@@ -6,8 +6,8 @@ pub mod certified_phone;
 pub mod generate;
 pub mod validate;
 
-use super::header_contract::{envelope, required_header, Entry};
-use super::problem::{Ctx, Dialect, Problem, Reason};
+use super::header_contract::{required_header, Contract, Entry};
+use super::problem::{Problem, Reason};
 use crate::app::App;
 use crate::domain::i18n::Text;
 use crate::domain::{Family, ResendRefusal, SessionKey, E164};
@@ -20,18 +20,13 @@ use serde_json::{Map, Value};
 /// This family's wire form.
 pub struct Rao;
 
-impl Dialect for Rao {
-    fn render(problem: &Problem, ctx: &Ctx) -> (StatusCode, Value) {
-        envelope(problem, ctx, entry(problem, ctx.language), true)
-    }
+impl Contract for Rao {
+    const PHONE_FIELD: &'static str = "encryptedPhoneNumber";
+    const WITH_UUID: bool = true;
+    const TABLE: fn(&Problem, &str) -> Entry = table;
 }
 
-/// The table: each reason's status, type, code, details and, when no input is at fault,
-/// location and moreInfo.
-fn entry(problem: &Problem, language: &str) -> Entry {
-    if let Some(shared) = Entry::shared(problem, language, "encryptedPhoneNumber") {
-        return shared;
-    }
+fn table(problem: &Problem, language: &str) -> Entry {
     let text = |t: Text| t.in_language(language);
     let business = |why: Text| {
         Entry::new(

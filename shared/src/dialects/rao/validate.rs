@@ -2,14 +2,12 @@
 
 use super::{decrypt, phone, session_key, sid};
 use crate::app::App;
-use crate::dialects::header_contract::admit;
-use crate::dialects::problem::{Problem, Reason, Rejection};
+use crate::dialects::header_contract::{admit, single_use};
+use crate::dialects::problem::Problem;
 use crate::dialects::Reply;
 use crate::http;
 use crate::http::fields::Fields;
-use crate::service::Outcome;
 use lambda_http::Request;
-use serde_json::json;
 
 const TOKEN_RULE: &str = "must be the base64 RSA-OAEP (SHA-256) ciphertext, under the service's public key, of the code: 4-10 letters or digits";
 
@@ -38,12 +36,5 @@ pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, 
     };
     // The code is bound to the phone it went to: another phone is a wrong code.
     let key = session_key(&caller.client, sid);
-    let rejection = match app.verify(&key, &code, Some(phone.as_str())).await? {
-        Outcome::Valid { .. } => return Ok(http::ok(&json!({}))),
-        // Single use: a certified session's code is spent.
-        Outcome::AlreadyVerified | Outcome::Invalid { .. } => Rejection::Wrong,
-        Outcome::Expired => Rejection::Expired,
-        Outcome::AttemptsExceeded => Rejection::AttemptsExhausted,
-    };
-    Err(Problem::new(Reason::CodeRejected(rejection)))
+    single_use(app.verify(&key, &code, Some(phone.as_str())).await?)
 }

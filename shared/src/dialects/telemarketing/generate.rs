@@ -98,11 +98,7 @@ fn parse(req: &Request, caller: &Caller, autofill: Option<&str>) -> Result<Gener
     Ok(Generate {
         customer_id,
         phone,
-        template: Template {
-            subject: None,
-            text: sms::with_autofill(text, autofill, delivered, LIMIT),
-            html: None,
-        },
+        template: Template::sms(sms::with_autofill(text, autofill, delivered, LIMIT)),
     })
 }
 

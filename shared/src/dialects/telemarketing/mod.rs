@@ -4,13 +4,12 @@
 pub mod generate;
 pub mod validate;
 
-use super::header_contract::{envelope, Entry};
-use super::problem::{Ctx, Dialect, Problem, Reason, Rejection};
+use super::header_contract::{Contract, Entry};
+use super::problem::{Problem, Reason, Rejection};
 use crate::domain::i18n::Text;
 use crate::domain::{Family, ResendRefusal, SessionKey};
 use crate::http::fields::{FieldError, Location};
 use lambda_http::http::StatusCode;
-use serde_json::Value;
 
 /// This family's wire form.
 pub struct Telemarketing;
@@ -19,18 +18,13 @@ pub struct Telemarketing;
 pub const CODE_LEN: u8 = 11;
 pub const CALLER_PART_LEN: u8 = 3;
 
-impl Dialect for Telemarketing {
-    fn render(problem: &Problem, ctx: &Ctx) -> (StatusCode, Value) {
-        envelope(problem, ctx, entry(problem, ctx.language), false)
-    }
+impl Contract for Telemarketing {
+    const PHONE_FIELD: &'static str = "phoneNumber";
+    const WITH_UUID: bool = false;
+    const TABLE: fn(&Problem, &str) -> Entry = table;
 }
 
-/// The table: each reason's status, type, code, details and, when no input is at fault,
-/// location and moreInfo.
-fn entry(problem: &Problem, language: &str) -> Entry {
-    if let Some(shared) = Entry::shared(problem, language, "phoneNumber") {
-        return shared;
-    }
+fn table(problem: &Problem, language: &str) -> Entry {
     let text = |t: Text| t.in_language(language);
     let bad_request = || {
         Entry::new(

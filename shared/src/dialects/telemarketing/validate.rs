@@ -3,13 +3,11 @@
 use super::generate::customer_rule;
 use super::{parse_sid, session_key, CODE_LEN, SID_RULE};
 use crate::app::App;
-use crate::dialects::header_contract::{admit, required_header};
-use crate::dialects::problem::{Problem, Reason, Rejection};
+use crate::dialects::header_contract::{admit, required_header, single_use};
+use crate::dialects::problem::Problem;
 use crate::dialects::Reply;
 use crate::http::{self, fields::Fields};
-use crate::service::Outcome;
 use lambda_http::Request;
-use serde_json::json;
 
 pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
     let caller = admit(&app.config.access, req)?;
@@ -38,12 +36,5 @@ pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, 
     };
     // The customer is bound into the code's HMAC: another customer is a wrong code.
     let key = session_key(&caller.client, &sid);
-    let rejection = match app.verify(&key, &token, Some(&customer_id)).await? {
-        Outcome::Valid { .. } => return Ok(http::ok(&json!({}))),
-        // Single use: the code of a validated session is spent.
-        Outcome::AlreadyVerified | Outcome::Invalid { .. } => Rejection::Wrong,
-        Outcome::Expired => Rejection::Expired,
-        Outcome::AttemptsExceeded => Rejection::AttemptsExhausted,
-    };
-    Err(Problem::new(Reason::CodeRejected(rejection)))
+    single_use(app.verify(&key, &token, Some(&customer_id)).await?)
 }

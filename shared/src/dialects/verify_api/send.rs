@@ -155,11 +155,7 @@ fn parse(app: &App, req: &Request, client: &str) -> Result<SendOtp, Problem> {
         recipient,
         language: lang,
         originator: originator.or_else(|| app.config.sms_sender_id.clone()),
-        template: Template {
-            subject: None,
-            text,
-            html: None,
-        },
+        template: Template::sms(text),
         policy: Policy {
             validity_secs: expiry.map_or(defaults.expiry_secs, |v| v as u32),
             resend_cooldown_secs: retry_delay.map_or(defaults.retry_delay_secs, |v| v as u32),

@@ -134,11 +134,7 @@ pub fn template(key: &str, lang: &str, sms: bool) -> Option<Template> {
     let l = language(lang);
     let subject = l.subject.get(key)?;
     if sms {
-        return Some(Template {
-            subject: None,
-            text: l.sms.get(key)?.to_string(),
-            html: None,
-        });
+        return Some(Template::sms(l.sms.get(key)?.to_string()));
     }
     let warning = l.warning;
     Some(Template {
