@@ -6,6 +6,8 @@
 
 use super::problem::{Problem, Reason};
 use crate::app::App;
+use crate::domain::key::idempotency_key;
+use crate::domain::Family;
 use crate::http::fields::{FieldError, Location};
 use crate::ports::{Claim, Replay};
 use lambda_http::http::{HeaderName, HeaderValue, StatusCode};
@@ -29,7 +31,7 @@ const RULE: &str = "must be 1-255 visible ASCII characters, optionally in double
 pub async fn once<F>(
     app: &App,
     req: &Request,
-    family: &str,
+    family: Family,
     client: &str,
     send: F,
 ) -> Result<Response<Body>, Problem>
@@ -45,7 +47,7 @@ where
         .map(|k| k.trim().trim_matches('"'))
         .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
         .ok_or_else(|| FieldError::invalid(Location::Header, HEADER, RULE))?;
-    let id = format!("idem#{family}#{client}#{key}");
+    let id = idempotency_key(family, client, key);
     let fingerprint = fingerprint(req);
     let mut waits = WAITS_MS.iter();
     loop {

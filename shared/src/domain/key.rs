@@ -1,5 +1,7 @@
-//! Session keys: which family, which API client, which session. Typed, so that two families
-//! or two tenants can never address each other's sessions by a string built the wrong way.
+//! Every store key is built here. Session keys: which family, which API client, which
+//! session, typed, so that two families or two tenants can never address each other's
+//! sessions by a string built the wrong way; and the keys of the counters and of
+//! `Idempotency-Key` records, which share the sessions table.
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use std::fmt;
@@ -56,6 +58,25 @@ impl Family {
 /// distinct (family, client, id) triples always give distinct keys.
 const PART: &AsciiSet = &CONTROLS.add(b'#').add(b'%');
 
+/// The prefix of every counter's key (the fraud shield's and the budgets' windows).
+pub const COUNTER_PREFIX: &str = "rl#";
+
+/// The key of a counter's window: `rl#<scope>#<window index>` (`rl#p#+1202555#9`).
+pub fn counter_key(scope_id: &str, index: i64) -> String {
+    format!("{COUNTER_PREFIX}{scope_id}#{index}")
+}
+
+/// The key of an `Idempotency-Key` record: `idem#<family>#<client>#<key>`, each part escaped
+/// as in a session key, so one client's key can never name another's.
+pub fn idempotency_key(family: Family, client: &str, key: &str) -> String {
+    let mut out = format!("idem#{}", family.prefix());
+    for part in [client, key] {
+        out.push('#');
+        out.extend(utf8_percent_encode(part, PART));
+    }
+    out
+}
+
 /// A session's store key: `<family>#<client>#<id part>[#<id part>…]` (`d7#acme#<otp_id>`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SessionKey(String);
@@ -111,6 +132,17 @@ impl fmt::Display for SessionKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn idempotency_keys_of_distinct_clients_or_families_never_meet() {
+        let key = |f, c, k| idempotency_key(f, c, k);
+        assert_ne!(
+            key(Family::VerifyApi, "a", "b#c"),
+            key(Family::VerifyApi, "a#b", "c")
+        );
+        assert_ne!(key(Family::VerifyApi, "a", "k"), key(Family::Rao, "a", "k"));
+        assert_eq!(key(Family::VerifyApi, "acme", "k-1"), "idem#d7#acme#k-1");
+    }
 
     #[test]
     fn keys_carry_family_client_and_id() {

@@ -49,7 +49,7 @@ impl SendBudget {
         let width = i64::from(self.window_secs.max(1));
         let index = now.div_euclid(width);
         Window {
-            key: format!("rl#{scope_id}#{index}"),
+            key: super::key::counter_key(scope_id, index),
             resets_at: (index + 1) * width,
         }
     }

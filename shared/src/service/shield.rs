@@ -5,6 +5,7 @@
 use super::metrics::{count, count_rule, Count};
 use super::ServiceError;
 use crate::app::App;
+use crate::domain::key::COUNTER_PREFIX;
 use crate::domain::{Destination, LimitScope, SendBudget, SessionKey, Timestamp};
 use crate::ports::{Counter, StoreError};
 
@@ -176,7 +177,7 @@ impl App {
     /// (its `CHARGED` entry): sends that end verified are not the pumping signal. One
     /// `UpdateItem` per counter. Run off the request path (the sessions table's stream) in AWS.
     pub async fn give_back(&self, charged: &str) -> Result<(), StoreError> {
-        for key in charged.split(' ').filter(|k| k.starts_with("rl#")) {
+        for key in charged.split(' ').filter(|k| k.starts_with(COUNTER_PREFIX)) {
             self.sessions.give_back(key).await?;
         }
         Ok(())

@@ -7,6 +7,7 @@ use crate::dialects::auth::bearer_client;
 use crate::dialects::idempotency;
 use crate::dialects::problem::{Missing, Problem, Reason};
 use crate::dialects::Reply;
+use crate::domain::Family;
 use crate::domain::{i18n, sms, Channel, Destination, Email, E164};
 use crate::http::{self, fields::Fields};
 use crate::ports::Contact;
@@ -78,7 +79,7 @@ fn destination(contact: &Contact, channel: Channel, pending: bool) -> Result<Des
 async fn send(app: &App, req: &Request, pending: bool, language: &str) -> Result<Reply, Problem> {
     let client = bearer_client(&app.config.tokens, req)?;
     let run = open(app, req, pending, language, &client);
-    idempotency::once(app, req, "contacts", &client, run).await
+    idempotency::once(app, req, Family::Contacts, &client, run).await
 }
 
 async fn open(

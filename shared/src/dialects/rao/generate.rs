@@ -6,6 +6,7 @@ use crate::dialects::header_contract::{admit, Caller};
 use crate::dialects::idempotency;
 use crate::dialects::problem::Problem;
 use crate::dialects::Reply;
+use crate::domain::Family;
 use crate::domain::{i18n, sms, Destination, Template};
 use crate::http;
 use crate::service::{Binding, NewSession};
@@ -16,7 +17,14 @@ use std::collections::BTreeMap;
 pub async fn handle(app: &App, req: &Request, language: &str) -> Result<Reply, Problem> {
     let caller = admit(&app.config.access, req)?;
     let client = caller.client.clone();
-    idempotency::once(app, req, "rao", &client, open(app, req, language, caller)).await
+    idempotency::once(
+        app,
+        req,
+        Family::Rao,
+        &client,
+        open(app, req, language, caller),
+    )
+    .await
 }
 
 async fn open(

@@ -7,6 +7,7 @@ use crate::dialects::idempotency;
 use crate::dialects::problem::Problem;
 use crate::dialects::Reply;
 use crate::domain::session::CODE_PLACEHOLDER;
+use crate::domain::Family;
 use crate::domain::{caller_text, sms, Destination, Policy, Template, E164};
 use crate::http::fields::{FieldError, Fields, Location};
 use crate::http::{self, header_str};
@@ -119,7 +120,7 @@ pub async fn handle(app: &App, req: &Request, language: &str) -> Result<Reply, P
     idempotency::once(
         app,
         req,
-        "telemarketing",
+        Family::Telemarketing,
         &client,
         open(app, req, language, caller),
     )

@@ -6,6 +6,7 @@ use crate::dialects::auth::bearer_client;
 use crate::dialects::idempotency;
 use crate::dialects::problem::Problem;
 use crate::dialects::Reply;
+use crate::domain::Family;
 use crate::http::{self, fields::Fields};
 use crate::service::Resend;
 use lambda_http::{Body, Request, Response};
@@ -13,7 +14,14 @@ use serde_json::json;
 
 pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
     let client = bearer_client(&app.config.tokens, req)?;
-    idempotency::once(app, req, "verify", &client, again(app, req, &client)).await
+    idempotency::once(
+        app,
+        req,
+        Family::VerifyApi,
+        &client,
+        again(app, req, &client),
+    )
+    .await
 }
 
 async fn again(app: &App, req: &Request, client: &str) -> Result<Response<Body>, Problem> {

@@ -6,6 +6,7 @@ use crate::dialects::auth::bearer_client;
 use crate::dialects::idempotency;
 use crate::dialects::problem::Problem;
 use crate::dialects::Reply;
+use crate::domain::Family;
 use crate::domain::{caller_text, i18n, sms, Alphabet, Destination, Policy, Template, E164};
 use crate::http::{self, fields::Fault, fields::Fields};
 use crate::service::{Binding, NewSession};
@@ -197,7 +198,14 @@ fn content_template(
 
 pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
     let client = bearer_client(&app.config.tokens, req)?;
-    idempotency::once(app, req, "verify", &client, open(app, req, &client)).await
+    idempotency::once(
+        app,
+        req,
+        Family::VerifyApi,
+        &client,
+        open(app, req, &client),
+    )
+    .await
 }
 
 async fn open(app: &App, req: &Request, client: &str) -> Result<Response<Body>, Problem> {
