@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::{
 };
 use otp_aws::sdk::Budget;
 use otp_aws::wiring::CONTACTS_AND_DELIVERY;
+use otp_aws::AwsSettings;
 use otp_core::adapters::memory::ManualClock;
 use otp_core::domain::SessionKey;
 use otp_core::App;
@@ -152,16 +153,14 @@ impl Aws {
             .expect("verify sender");
 
         let mut config = crate::config();
-        config.sessions_table = Some(sessions_table.clone());
-        config.contacts_table = Some(contacts_table.clone());
-        config.email_from = Some(FROM.into());
         tweak(&mut config);
+        let settings = settings(&sessions_table, &contacts_table);
         let mut app = CONTACTS_AND_DELIVERY
-            .build(config.clone(), app_sdk.as_ref().unwrap_or(&sdk))
+            .build(config.clone(), &settings, app_sdk.as_ref().unwrap_or(&sdk))
             .expect("wiring");
         if let Some(dead) = delivery_url {
             app.sender = CONTACTS_AND_DELIVERY
-                .build(config, &sdk_config(dead).await)
+                .build(config, &settings, &sdk_config(dead).await)
                 .expect("wiring")
                 .sender;
         }
@@ -400,11 +399,20 @@ impl Aws {
 /// The service wired to a port where nothing listens: every store call fails.
 pub async fn dead_store_app() -> App {
     let sdk = sdk_config("http://127.0.0.1:9").await;
-    let mut config = crate::config();
-    config.sessions_table = Some("sessions".into());
-    config.contacts_table = Some("contacts".into());
-    config.email_from = Some(FROM.into());
-    CONTACTS_AND_DELIVERY.build(config, &sdk).expect("wiring")
+    let settings = settings("sessions", "contacts");
+    CONTACTS_AND_DELIVERY
+        .build(crate::config(), &settings, &sdk)
+        .expect("wiring")
+}
+
+/// The AWS settings of a service on these tables, sending email from `FROM`.
+fn settings(sessions: &str, contacts: &str) -> AwsSettings {
+    AwsSettings {
+        sessions_table: sessions.into(),
+        contacts_table: Some(contacts.into()),
+        email_from: Some(FROM.into()),
+        ..AwsSettings::default()
+    }
 }
 
 async fn create_table(

@@ -10,7 +10,7 @@ pub mod sdk;
 pub mod stream;
 pub mod wiring;
 
-pub use wiring::{StartError, Wiring};
+pub use wiring::{AwsSettings, StartError, Wiring};
 
 use otp_core::{App, Route};
 use serde_json::Value;

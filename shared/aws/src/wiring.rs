@@ -9,7 +9,7 @@ use aws_config::SdkConfig;
 use otp_core::adapters::memory::MemoryContacts;
 use otp_core::adapters::outbox::NoDelivery;
 use otp_core::adapters::rsa_oaep::{NoDecryptor, RsaOaep};
-use otp_core::domain::E164;
+use otp_core::domain::{Pepper, E164};
 use otp_core::ports::{ContactDirectory, Decryptor, Sender, SystemClock};
 use otp_core::{App, Config, ConfigError, Ports, Route};
 use std::sync::Arc;
@@ -31,7 +31,7 @@ pub enum StartError {
 #[derive(Clone, Copy)]
 pub struct Wiring {
     pub ports: Ports,
-    build: fn(Config, &SdkConfig) -> Result<App, ConfigError>,
+    build: fn(Config, &AwsSettings, &SdkConfig) -> Result<App, ConfigError>,
     /// How the RAO private key's PEM becomes a decryptor: set only where the route needs one,
     /// so that other functions link no RSA (and no AWS-LC).
     decryptor: Option<ParseKey>,
@@ -55,7 +55,7 @@ fn cold() {}
 /// Sessions table only: check, verify, report.
 pub const SESSIONS_ONLY: Wiring = Wiring {
     ports: Ports::SESSIONS,
-    build: |config, sdk| assemble(config, sdk, false, None, None),
+    build: |config, aws, sdk| assemble(config, aws, sdk, None, None),
     decryptor: None,
     warm: cold,
 };
@@ -63,9 +63,9 @@ pub const SESSIONS_ONLY: Wiring = Wiring {
 /// Sessions and SMS: the Verify API's send and resend.
 pub const SESSIONS_AND_SMS: Wiring = Wiring {
     ports: Ports::SMS,
-    build: |config, sdk| {
+    build: |config, aws, sdk| {
         let sms = sns(&config, sdk);
-        assemble(config, sdk, false, Some(sms), None)
+        assemble(config, aws, sdk, Some(sms), None)
     },
     decryptor: None,
     warm: E164::warm_up,
@@ -74,7 +74,7 @@ pub const SESSIONS_AND_SMS: Wiring = Wiring {
 /// Sessions and the RAO private key: RAO validate.
 pub const SESSIONS_AND_DECRYPTOR: Wiring = Wiring {
     ports: Ports::DECRYPTOR,
-    build: |config, sdk| assemble(config, sdk, false, None, None),
+    build: |config, aws, sdk| assemble(config, aws, sdk, None, None),
     decryptor: Some(rsa_oaep),
     warm: E164::warm_up,
 };
@@ -90,11 +90,11 @@ pub const SMS_AND_DECRYPTOR: Wiring = Wiring {
 /// Sessions, contacts, SMS and email: the contact-verification sends.
 pub const CONTACTS_AND_DELIVERY: Wiring = Wiring {
     ports: Ports::CONTACTS_AND_DELIVERY,
-    build: |config, sdk| {
+    build: |config, aws, sdk| {
         let sms = sns(&config, sdk);
-        let from = Config::require(&config.email_from, "OTP_EMAIL_FROM")?;
+        let from = Config::require(&aws.email_from, EMAIL_FROM)?;
         let email: Arc<dyn Sender> = Arc::new(SesEmail::new(sdk, from));
-        assemble(config, sdk, true, Some(sms), Some(email))
+        assemble(config, aws, sdk, Some(sms), Some(email))
     },
     decryptor: None,
     warm: E164::warm_up,
@@ -116,8 +116,13 @@ impl Wiring {
         }
     }
 
-    pub fn build(&self, config: Config, sdk: &SdkConfig) -> Result<App, ConfigError> {
-        (self.build)(config, sdk)
+    pub fn build(
+        &self,
+        config: Config,
+        aws: &AwsSettings,
+        sdk: &SdkConfig,
+    ) -> Result<App, ConfigError> {
+        (self.build)(config, aws, sdk)
     }
 
     /// Production start of the stream consumer: the sessions table only, any client, and
@@ -141,51 +146,41 @@ impl Wiring {
         Ok(self.start(Some(route)).await?.0)
     }
 
-    /// The configuration and the pepper's secret id (when the pepper is still to be fetched),
-    /// with a placeholder for a pepper still in Secrets Manager, checked before any network
-    /// call (`route`: `None` for the stream consumer).
-    fn configured(&self, route: Option<&Route>) -> Result<(Config, Option<String>), StartError> {
-        let pepper_secret = env("OTP_PEPPER")
-            .is_none()
-            .then(|| env(PEPPER_SECRET))
-            .flatten();
+    /// The domain's configuration and the AWS settings, each variable read once and checked
+    /// before any network call (`route`: `None` for the stream consumer). A pepper still in
+    /// Secrets Manager stands as a placeholder until `start` fetches it.
+    fn configured(&self, route: Option<&Route>) -> Result<(Config, AwsSettings), StartError> {
+        let aws = AwsSettings::from_env(self.ports)?;
         let placeholder = "p".repeat(otp_core::domain::Pepper::MIN_LEN);
-        let config = config_with(pepper_secret.as_ref().map(|_| placeholder))?;
+        let config = Config::from_lookup(|name| match name {
+            "OTP_PEPPER" if aws.pepper_secret.is_some() => Some(placeholder.clone()),
+            _ => env(name),
+        })?;
         if let Some(route) = route {
             config.require_clients(!route.family.header_contract())?;
         }
-        Config::require(&config.sessions_table, "OTP_SESSIONS_TABLE")?;
-        if self.ports.contacts {
-            Config::require(&config.contacts_table, "OTP_CONTACTS_TABLE")?;
-        }
-        if self.ports.email {
-            Config::require(&config.email_from, "OTP_EMAIL_FROM")?;
-        }
-        Ok((config, pepper_secret))
+        Ok((config, aws))
     }
 
     /// The `App` and the one `SdkConfig` its clients were made from (for further clients).
     async fn start(&self, route: Option<&Route>) -> Result<(App, SdkConfig), StartError> {
-        let (mut config, pepper_secret) = self.configured(route)?;
+        let (mut config, aws) = self.configured(route)?;
         let sdk = crate::sdk::from_env().await;
-        if let Some(id) = &pepper_secret {
+        if let Some(id) = &aws.pepper_secret {
             let started = std::time::Instant::now();
             let pepper = fetch_secret(&aws_sdk_secretsmanager::Client::new(&sdk), id).await?;
             let ms = started.elapsed().as_secs_f64() * 1e3;
             tracing::info!(ms, "pepper fetched from Secrets Manager");
-            config = config_with(Some(pepper)).map_err(|e| match e {
-                ConfigError::Invalid { reason, .. } => ConfigError::Invalid {
-                    var: PEPPER_SECRET,
-                    reason,
-                },
-                other => other,
+            config.pepper = Pepper::new(pepper.as_bytes()).ok_or(ConfigError::Invalid {
+                var: PEPPER_SECRET,
+                reason: format!("must be at least {} bytes", Pepper::MIN_LEN),
             })?;
         }
         let decryptor = match self.decryptor {
-            Some(parse) => Some(decryptor(&config, &sdk, parse).await?),
+            Some(parse) => Some(decryptor(&config, &aws, &sdk, parse).await?),
             None => None,
         };
-        let mut app = self.build(config, &sdk)?;
+        let mut app = self.build(config, &aws, &sdk)?;
         if let Some(d) = decryptor {
             app.decryptor = d;
         }
@@ -195,23 +190,16 @@ impl Wiring {
 
 fn assemble(
     config: Config,
+    aws: &AwsSettings,
     sdk: &SdkConfig,
-    contacts: bool,
     sms: Option<Arc<dyn Sender>>,
     email: Option<Arc<dyn Sender>>,
 ) -> Result<App, ConfigError> {
     let dynamo = aws_sdk_dynamodb::Client::new(sdk);
-    let sessions = Arc::new(DynamoSessions::new(
-        dynamo.clone(),
-        Config::require(&config.sessions_table, "OTP_SESSIONS_TABLE")?,
-    ));
-    let contacts: Arc<dyn ContactDirectory> = if contacts {
-        Arc::new(DynamoContacts::new(
-            dynamo,
-            Config::require(&config.contacts_table, "OTP_CONTACTS_TABLE")?,
-        ))
-    } else {
-        Arc::new(MemoryContacts::default())
+    let sessions = Arc::new(DynamoSessions::new(dynamo.clone(), &aws.sessions_table));
+    let contacts: Arc<dyn ContactDirectory> = match &aws.contacts_table {
+        Some(table) => Arc::new(DynamoContacts::new(dynamo, table)),
+        None => Arc::new(MemoryContacts::default()),
     };
     let none = || -> Arc<dyn Sender> { Arc::new(NoDelivery) };
     Ok(App {
@@ -234,6 +222,7 @@ fn assemble(
 /// `OTP_RAO_PRIVATE_KEY_SECRET`, fetched once per cold start (one `GetSecretValue`).
 async fn decryptor(
     config: &Config,
+    aws: &AwsSettings,
     sdk: &SdkConfig,
     parse: ParseKey,
 ) -> Result<Arc<dyn Decryptor>, StartError> {
@@ -241,17 +230,46 @@ async fn decryptor(
     if let Some(pem) = &config.rao_private_key {
         return Ok(parse(&pem.0).map_err(|r| invalid("OTP_RAO_PRIVATE_KEY", r))?);
     }
-    let id = Config::require(&config.rao_private_key_secret, "OTP_RAO_PRIVATE_KEY_SECRET")?;
+    let id = Config::require(&aws.rao_key_secret, "OTP_RAO_PRIVATE_KEY_SECRET")?;
     let pem = fetch_secret(&aws_sdk_secretsmanager::Client::new(sdk), id).await?;
     Ok(parse(&pem).map_err(|r| invalid("OTP_RAO_PRIVATE_KEY_SECRET", r))?)
 }
 
-/// The configuration from the environment, `pepper` standing in for `OTP_PEPPER`.
-fn config_with(pepper: Option<String>) -> Result<Config, ConfigError> {
-    Config::from_lookup(|name| match name {
-        "OTP_PEPPER" if pepper.is_some() => pepper.clone(),
-        _ => env(name),
-    })
+const EMAIL_FROM: &str = "OTP_EMAIL_FROM";
+
+/// What the AWS adapters need besides the domain's configuration: where sessions and
+/// contacts live, the sender address, the secrets to fetch.
+#[derive(Clone, Debug, Default)]
+pub struct AwsSettings {
+    pub sessions_table: String,
+    /// Set where the route reads contacts (required there).
+    pub contacts_table: Option<String>,
+    /// Required where the route sends email.
+    pub email_from: Option<String>,
+    /// The pepper's secret, unless `OTP_PEPPER` is set (local runs).
+    pub pepper_secret: Option<String>,
+    /// The RAO private key's secret, unless `OTP_RAO_PRIVATE_KEY` is set (local runs).
+    pub rao_key_secret: Option<String>,
+}
+
+impl AwsSettings {
+    /// From the environment, each variable once; what `ports` needs is required.
+    pub fn from_env(ports: Ports) -> Result<AwsSettings, ConfigError> {
+        let required = |var| env(var).ok_or(ConfigError::Missing(var));
+        Ok(AwsSettings {
+            sessions_table: required("OTP_SESSIONS_TABLE")?,
+            contacts_table: ports
+                .contacts
+                .then(|| required("OTP_CONTACTS_TABLE"))
+                .transpose()?,
+            email_from: ports.email.then(|| required(EMAIL_FROM)).transpose()?,
+            pepper_secret: env("OTP_PEPPER")
+                .is_none()
+                .then(|| env(PEPPER_SECRET))
+                .flatten(),
+            rao_key_secret: env("OTP_RAO_PRIVATE_KEY_SECRET"),
+        })
+    }
 }
 
 /// A non-empty environment variable.

@@ -114,13 +114,8 @@ pub struct Config {
     pub autofill: Autofill,
     /// Destinations that accept a fixed code and are never sent anything.
     pub test_recipients: TestRecipients,
-    pub email_from: Option<String>,
-    pub sessions_table: Option<String>,
-    pub contacts_table: Option<String>,
     /// The RAO private key, PEM (local runs; never printed).
     pub rao_private_key: Option<Secret>,
-    /// Secrets Manager secret holding the RAO private key (AWS).
-    pub rao_private_key_secret: Option<String>,
 }
 
 /// A configured secret: `Debug` never shows it.
@@ -271,11 +266,7 @@ impl Config {
                 .transpose()
                 .map_err(invalid("OTP_TEST_RECIPIENTS"))?
                 .unwrap_or_default(),
-            email_from: get("OTP_EMAIL_FROM"),
-            sessions_table: get("OTP_SESSIONS_TABLE"),
-            contacts_table: get("OTP_CONTACTS_TABLE"),
             rao_private_key: get("OTP_RAO_PRIVATE_KEY").map(Secret),
-            rao_private_key_secret: get("OTP_RAO_PRIVATE_KEY_SECRET"),
         })
     }
 
