@@ -185,7 +185,8 @@ async fn a_pumping_run_across_one_prefix_is_cut_at_the_prefix_limit_and_record_m
     println!(
         "pumping, record: 500 sends, {delivered} SMS in SNS, {flagged} would-be refusals logged"
     );
-    assert!(statuses.iter().all(|s| *s == 200));
+    let failed: Vec<&u16> = statuses.iter().filter(|s| **s != 200).collect();
+    assert!(failed.is_empty(), "record mode refused nothing, yet: {failed:?}");
     assert_eq!((delivered, flagged), (500, 500 - limit));
     // Masks show 4 leading characters: 8 of them in a log line would be a number leaking.
     assert!(!logs.contains(&numbers[0][..8]), "a number logged in full");
