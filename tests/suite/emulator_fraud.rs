@@ -186,7 +186,10 @@ async fn a_pumping_run_across_one_prefix_is_cut_at_the_prefix_limit_and_record_m
         "pumping, record: 500 sends, {delivered} SMS in SNS, {flagged} would-be refusals logged"
     );
     let failed: Vec<&u16> = statuses.iter().filter(|s| **s != 200).collect();
-    assert!(failed.is_empty(), "record mode refused nothing, yet: {failed:?}");
+    assert!(
+        failed.is_empty(),
+        "record mode refused nothing, yet: {failed:?}"
+    );
     assert_eq!((delivered, flagged), (500, 500 - limit));
     // Masks show 4 leading characters: 8 of them in a log line would be a number leaking.
     assert!(!logs.contains(&numbers[0][..8]), "a number logged in full");

@@ -114,9 +114,12 @@ pub fn rfc3339(ts: i64) -> String {
         .unwrap_or_default()
 }
 
-/// JSON response with the given status.
-pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
-    let mut res = Response::new(Body::Text(value.to_string()));
+/// JSON response with the given status: a wire body (a `Serialize` struct, whose fields are
+/// declared in the order they go out) or a `Value`.
+pub fn json(status: StatusCode, value: &impl serde::Serialize) -> Response<Body> {
+    // Serializing plain data with string keys cannot fail.
+    let text = serde_json::to_string(value).unwrap_or_default();
+    let mut res = Response::new(Body::Text(text));
     *res.status_mut() = status;
     res.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -126,7 +129,7 @@ pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
 }
 
 /// 200 with a JSON body.
-pub fn ok(value: &serde_json::Value) -> Response<Body> {
+pub fn ok(value: &impl serde::Serialize) -> Response<Body> {
     json(StatusCode::OK, value)
 }
 

@@ -13,7 +13,7 @@ use crate::http::{self, fields::Fields};
 use crate::ports::Contact;
 use crate::service::{Binding, NewSession};
 use lambda_http::Request;
-use serde_json::json;
+use serde::Serialize;
 
 /// Sends to the contact's own phone or email.
 pub async fn handle(app: &App, req: &Request, language: &str) -> Result<Reply, Problem> {
@@ -152,5 +152,14 @@ async fn deliver(
         binding: Binding::None,
     })
     .await?;
-    Ok(http::ok(&json!({ "generatedSessionId": generated })))
+    Ok(http::ok(&Sent {
+        generated_session_id: generated,
+    }))
+}
+
+/// A send's answer: the session id the service made, when the caller gave none.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Sent {
+    generated_session_id: Option<String>,
 }

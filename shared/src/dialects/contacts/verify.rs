@@ -9,7 +9,7 @@ use crate::dialects::Reply;
 use crate::http;
 use crate::service::Outcome;
 use lambda_http::Request;
-use serde_json::json;
+use serde::Serialize;
 
 pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
     judge_key(app, req, Judge::Verify).await
@@ -28,14 +28,47 @@ pub async fn judge_key(app: &App, req: &Request, judge: Judge) -> Result<Reply, 
         Judge::Verify => app.verify(&session, &key, None).await?,
         Judge::Check => app.check(&session, &key, None).await?,
     };
-    let (status, left) = match outcome {
-        Outcome::Valid { attempts_left } => ("Valid", attempts_left),
-        Outcome::Invalid { attempts_left } => ("Invalid", attempts_left),
-        Outcome::Expired => ("Expired", 0),
-        Outcome::AttemptsExceeded => ("AttemptsExceeded", 0),
-        Outcome::AlreadyVerified => ("AlreadyVerified", 0),
+    let (key_status, attempts_left) = match outcome {
+        Outcome::Valid { attempts_left } => (KeyStatus::Valid, attempts_left),
+        Outcome::Invalid { attempts_left } => (KeyStatus::Invalid, attempts_left),
+        Outcome::Expired => (KeyStatus::Expired, 0),
+        Outcome::AttemptsExceeded => (KeyStatus::AttemptsExceeded, 0),
+        Outcome::AlreadyVerified => (KeyStatus::AlreadyVerified, 0),
     };
-    Ok(http::ok(
-        &json!({ "keyStatus": status, "attemptsLeft": left }),
-    ))
+    Ok(http::ok(&KeyReply {
+        attempts_left,
+        key_status,
+    }))
+}
+
+/// A check or verify answer.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct KeyReply {
+    attempts_left: u32,
+    key_status: KeyStatus,
+}
+
+#[derive(Clone, Copy, Serialize)]
+enum KeyStatus {
+    Valid,
+    Invalid,
+    Expired,
+    AttemptsExceeded,
+    AlreadyVerified,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_answer_keeps_its_bytes() {
+        let reply = KeyReply {
+            attempts_left: 4,
+            key_status: KeyStatus::AttemptsExceeded,
+        };
+        let want = serde_json::json!({ "keyStatus": "AttemptsExceeded", "attemptsLeft": 4 });
+        assert_eq!(serde_json::to_string(&reply).unwrap(), want.to_string());
+    }
 }

@@ -8,7 +8,7 @@ use crate::dialects::Reply;
 use crate::domain::{Destination, State};
 use crate::http;
 use lambda_http::Request;
-use serde_json::json;
+use serde::Serialize;
 
 pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
     let caller = admit(&app.config.access, req)?;
@@ -23,7 +23,16 @@ pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, 
     };
     let code = phone.calling_code().ok_or_else(not_found)?;
     let national = phone.as_str().strip_prefix(&code).unwrap_or_default();
-    Ok(http::ok(
-        &json!({ "phoneCountryCode": code, "phoneNumber": national }),
-    ))
+    Ok(http::ok(&CertifiedPhone {
+        phone_country_code: &code,
+        phone_number: national,
+    }))
+}
+
+/// The phone a validation certified, split at its calling code.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CertifiedPhone<'a> {
+    phone_country_code: &'a str,
+    phone_number: &'a str,
 }

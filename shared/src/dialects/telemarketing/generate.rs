@@ -14,7 +14,7 @@ use crate::http::{self, header_str};
 use crate::service::{Binding, NewSession, Resend};
 use lambda_http::http::HeaderValue;
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Longest SMS the family delivers, prefix + code + suffix with their spaces (and the
@@ -174,9 +174,18 @@ async fn open(
         .await?
     };
     let caller_part = issued.caller_part.as_ref().map(|c| c.expose().to_string());
-    let mut res = http::ok(&json!({ "oneTimePasswordToken": caller_part }));
+    let mut res = http::ok(&Generated {
+        one_time_password_token: caller_part,
+    });
     if let Ok(value) = HeaderValue::from_str(&sid) {
         res.headers_mut().insert("sid", value);
     }
     Ok(res)
+}
+
+/// A generate answer: the part of the code the caller keeps.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Generated {
+    one_time_password_token: Option<String>,
 }

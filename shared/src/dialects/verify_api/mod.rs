@@ -16,6 +16,27 @@ use serde_json::{json, Value};
 /// This family's wire form.
 pub struct VerifyApi;
 
+/// A session's `status` on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OtpStatus {
+    Open,
+    Approved,
+    AlreadyVerified,
+    Failed,
+    Expired,
+}
+
+/// What send-otp and resend-otp answer (`resend_count` for resends only).
+#[derive(serde::Serialize)]
+pub struct Opened<'a> {
+    pub expiry: u32,
+    pub otp_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resend_count: Option<u32>,
+    pub status: OtpStatus,
+}
+
 impl Dialect for VerifyApi {
     fn render(problem: &Problem, _: &Ctx) -> (StatusCode, Value) {
         if matches!(problem.reason, Reason::Invalid | Reason::KeyReused) {
@@ -194,5 +215,32 @@ mod tests {
             Some("86b24910-2d1e-4257-b6d4-e6b829e50e84")
         );
         assert_eq!(parse_otp_id("nope"), None);
+    }
+}
+
+#[cfg(test)]
+mod wire_tests {
+    use super::*;
+
+    #[test]
+    fn send_and_resend_answers_keep_their_bytes() {
+        let send = Opened {
+            expiry: 300,
+            otp_id: "id",
+            resend_count: None,
+            status: OtpStatus::Open,
+        };
+        let want = json!({ "otp_id": "id", "status": "OPEN", "expiry": 300 });
+        assert_eq!(serde_json::to_string(&send).unwrap(), want.to_string());
+        let resend = Opened {
+            resend_count: Some(2),
+            ..send
+        };
+        let want = json!({ "otp_id": "id", "status": "OPEN", "expiry": 300, "resend_count": 2 });
+        assert_eq!(serde_json::to_string(&resend).unwrap(), want.to_string());
+        assert_eq!(
+            serde_json::to_string(&OtpStatus::AlreadyVerified).unwrap(),
+            "\"ALREADY_VERIFIED\""
+        );
     }
 }

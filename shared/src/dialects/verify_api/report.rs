@@ -1,6 +1,6 @@
 //! `GET /verify/v1/report/{otp_id}`.
 
-use super::{parse_otp_id, session_key};
+use super::{parse_otp_id, session_key, OtpStatus};
 use crate::app::App;
 use crate::dialects::auth::bearer_client;
 use crate::dialects::problem::Problem;
@@ -9,7 +9,6 @@ use crate::domain::Status;
 use crate::http::{self, fields::FieldError, fields::Location};
 use crate::service;
 use lambda_http::Request;
-use serde_json::json;
 
 pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
     let client = bearer_client(&app.config.tokens, req)?;
@@ -21,27 +20,51 @@ pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, 
     let session = app.status(&session_key(&client, &id)).await?;
     let now = app.clock.now();
     let status = match session.status(now) {
-        Status::Pending => "OPEN",
-        Status::Verified => "APPROVED",
-        Status::AttemptsExhausted | Status::Undeliverable => "FAILED",
-        Status::Expired => "EXPIRED",
+        Status::Pending => OtpStatus::Open,
+        Status::Verified => OtpStatus::Approved,
+        Status::AttemptsExhausted | Status::Undeliverable => OtpStatus::Failed,
+        Status::Expired => OtpStatus::Expired,
     };
-    Ok(http::ok(&json!({
-        "otp_id": id,
-        "status": status,
-        "recipient": session.destination.masked(),
-        "originator": session.extra.get("originator"),
-        "channel": "SMS",
-        "resend_count": session.resends(),
-        "attempts": session.attempts,
-        "attempts_left": session.attempts_left(),
-        "delivery_failed": session.status(now) == Status::Undeliverable,
-        "created_at": http::rfc3339(session.created_at),
-        "last_sent_at": http::rfc3339(session.last_sent_at),
-        "expires_at": http::rfc3339(session.expires_at),
-        "verified_at": session.verified_at.map(http::rfc3339),
-        "test": session.extra.contains_key(service::TEST),
-        "encoding": session.extra.get(service::SMS_ENCODING),
-        "segments": session.extra.get(service::SMS_SEGMENTS).and_then(|n| n.parse::<u32>().ok()),
-    })))
+    Ok(http::ok(&Report {
+        attempts: session.attempts,
+        attempts_left: session.attempts_left(),
+        channel: "SMS",
+        created_at: http::rfc3339(session.created_at),
+        delivery_failed: session.status(now) == Status::Undeliverable,
+        encoding: session.extra.get(service::SMS_ENCODING).map(String::as_str),
+        expires_at: http::rfc3339(session.expires_at),
+        last_sent_at: http::rfc3339(session.last_sent_at),
+        originator: session.extra.get("originator").map(String::as_str),
+        otp_id: &id,
+        recipient: session.destination.masked(),
+        resend_count: session.resends(),
+        segments: session
+            .extra
+            .get(service::SMS_SEGMENTS)
+            .and_then(|n| n.parse::<u32>().ok()),
+        status,
+        test: session.extra.contains_key(service::TEST),
+        verified_at: session.verified_at.map(http::rfc3339),
+    }))
+}
+
+/// A session's report. Fields in the order they go out (alphabetical, as before).
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    attempts: u32,
+    attempts_left: u32,
+    channel: &'static str,
+    created_at: String,
+    delivery_failed: bool,
+    encoding: Option<&'a str>,
+    expires_at: String,
+    last_sent_at: String,
+    originator: Option<&'a str>,
+    otp_id: &'a str,
+    recipient: String,
+    resend_count: u32,
+    segments: Option<u32>,
+    status: OtpStatus,
+    test: bool,
+    verified_at: Option<String>,
 }

@@ -1,6 +1,6 @@
 //! `POST /verify/v1/otp/resend-otp`.
 
-use super::{otp_id, session_key};
+use super::{otp_id, session_key, Opened, OtpStatus};
 use crate::app::App;
 use crate::dialects::auth::bearer_client;
 use crate::dialects::idempotency;
@@ -10,7 +10,6 @@ use crate::domain::Family;
 use crate::http::{self, fields::Fields};
 use crate::service::Resend;
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
 
 pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
     let client = bearer_client(&app.config.tokens, req)?;
@@ -32,10 +31,10 @@ async fn again(app: &App, req: &Request, client: &str) -> Result<Response<Body>,
     };
     let key = session_key(client, &id);
     let session = app.resend(Resend::of(client, &key)).await?.session;
-    Ok(http::ok(&json!({
-        "otp_id": id,
-        "status": "OPEN",
-        "expiry": session.policy.validity_secs,
-        "resend_count": session.resends(),
-    })))
+    Ok(http::ok(&Opened {
+        expiry: session.policy.validity_secs,
+        otp_id: &id,
+        resend_count: Some(session.resends()),
+        status: OtpStatus::Open,
+    }))
 }

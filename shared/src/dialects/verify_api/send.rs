@@ -1,17 +1,18 @@
 //! `POST /verify/v1/otp/send-otp`.
 
-use super::session_key;
+use super::{session_key, Opened, OtpStatus};
 use crate::app::App;
 use crate::dialects::auth::bearer_client;
 use crate::dialects::idempotency;
 use crate::dialects::problem::Problem;
 use crate::dialects::Reply;
 use crate::domain::Family;
-use crate::domain::{caller_text, i18n, sms, Alphabet, Destination, Policy, Template, E164};
+use crate::domain::{
+    caller_text, i18n, sms, Alphabet, Channel, Destination, Policy, Template, E164,
+};
 use crate::http::{self, fields::Fault, fields::Fields};
 use crate::service::{Binding, NewSession};
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
 use std::collections::BTreeMap;
 
 /// The most one send may cost the caller, as delivered (code and autofill line included):
@@ -21,6 +22,36 @@ const CONTENT_LIMIT: sms::Limit = sms::Limit {
     segments: 5,
     force_ucs2: false,
 };
+
+/// `data_coding`: how the caller's `content` may be encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DataCoding {
+    /// GSM-7 only: content outside it is refused.
+    Text,
+    /// UCS-2 whatever the content.
+    Unicode,
+    /// GSM-7 when the content fits it, else UCS-2.
+    Auto,
+}
+
+impl DataCoding {
+    fn parse(s: &str) -> Option<DataCoding> {
+        match s {
+            "text" => Some(DataCoding::Text),
+            "unicode" => Some(DataCoding::Unicode),
+            "auto" => Some(DataCoding::Auto),
+            _ => None,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            DataCoding::Text => "text",
+            DataCoding::Unicode => "unicode",
+            DataCoding::Auto => "auto",
+        }
+    }
+}
 
 /// A send-otp body, checked.
 struct SendOtp {
@@ -40,7 +71,8 @@ fn parse(app: &App, req: &Request, client: &str) -> Result<SendOtp, Problem> {
     let template_id = f.opt_text("template_id");
     let channel = f.opt_str("channel");
     let expiry = f.opt_uint("expiry", 30..=86_400);
-    let data_coding = f.opt_str("data_coding");
+    // `Some(None)`: given, and not one of the three (refused below, in the order fields are checked).
+    let data_coding = f.opt_str("data_coding").map(|d| DataCoding::parse(&d));
     let retry_delay = f.opt_uint("retry_delay", 0..=3_600);
     let retry_count = f.opt_uint("retry_count", 0..=20);
     let code_length = f.opt_uint("otp_code_length", 2..=10);
@@ -77,13 +109,13 @@ fn parse(app: &App, req: &Request, client: &str) -> Result<SendOtp, Problem> {
         );
     }
     let limit = sms::Limit {
-        force_ucs2: data_coding.as_deref() == Some("unicode"),
+        force_ucs2: data_coding == Some(Some(DataCoding::Unicode)),
         ..CONTENT_LIMIT
     };
     let code_len = code_length.map_or(app.config.policy.code_length.into(), |n| n as usize);
     let content =
         content.and_then(
-            |c| match content_template(&c, data_coding.as_deref(), limit, code_len) {
+            |c| match content_template(&c, data_coding.flatten(), limit, code_len) {
                 Ok(template) => Some(template),
                 Err(message) => {
                     f.invalid("content", message);
@@ -91,16 +123,10 @@ fn parse(app: &App, req: &Request, client: &str) -> Result<SendOtp, Problem> {
                 }
             },
         );
-    if channel
-        .as_deref()
-        .is_some_and(|c| !c.eq_ignore_ascii_case("sms"))
-    {
+    if channel.is_some_and(|c| Channel::parse(&c.to_ascii_lowercase()) != Some(Channel::Sms)) {
         f.invalid("channel", "Only SMS is supported");
     }
-    if data_coding
-        .as_deref()
-        .is_some_and(|d| !matches!(d, "text" | "unicode" | "auto"))
-    {
+    if data_coding == Some(None) {
         f.invalid("data_coding", "Input should be 'text', 'unicode' or 'auto'");
     }
     if code_length.is_some_and(|n| n < 4) {
@@ -143,7 +169,10 @@ fn parse(app: &App, req: &Request, client: &str) -> Result<SendOtp, Problem> {
     let mut extra = BTreeMap::new();
     for (k, v) in [
         ("template_id", template_id),
-        ("data_coding", data_coding),
+        (
+            "data_coding",
+            data_coding.flatten().map(|d| d.as_str().to_string()),
+        ),
         ("success_url", success_url),
         ("failure_url", failure_url),
     ] {
@@ -173,7 +202,7 @@ fn parse(app: &App, req: &Request, client: &str) -> Result<SendOtp, Problem> {
 /// character a reader would not see, and within `limit` as delivered.
 fn content_template(
     content: &str,
-    data_coding: Option<&str>,
+    data_coding: Option<DataCoding>,
     limit: sms::Limit,
     code_len: usize,
 ) -> Result<String, String> {
@@ -183,7 +212,7 @@ fn content_template(
     if let Some(c) = caller_text::forbidden(content, true) {
         return Err(format!("Content {}", caller_text::refusal(c)));
     }
-    if data_coding == Some("text") && !sms::is_gsm7(content) {
+    if data_coding == Some(DataCoding::Text) && !sms::is_gsm7(content) {
         return Err("Content has characters outside GSM-7, which data_coding 'text' cannot carry; use 'unicode' or 'auto'".into());
     }
     let template = caller_text::around_code(before, after);
@@ -228,7 +257,10 @@ async fn open(app: &App, req: &Request, client: &str) -> Result<Response<Body>, 
         })
         .await?
         .session;
-    Ok(http::ok(
-        &json!({ "otp_id": otp_id, "status": "OPEN", "expiry": session.policy.validity_secs }),
-    ))
+    Ok(http::ok(&Opened {
+        expiry: session.policy.validity_secs,
+        otp_id: &otp_id,
+        resend_count: None,
+        status: OtpStatus::Open,
+    }))
 }

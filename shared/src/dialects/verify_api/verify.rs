@@ -1,6 +1,6 @@
 //! `POST /verify/v1/otp/verify-otp`.
 
-use super::{otp_id, session_key};
+use super::{otp_id, session_key, OtpStatus};
 use crate::app::App;
 use crate::dialects::auth::bearer_client;
 use crate::dialects::problem::{Problem, Reason, Rejection};
@@ -8,7 +8,6 @@ use crate::dialects::Reply;
 use crate::http::{self, fields::Fault, fields::Fields};
 use crate::service::Outcome;
 use lambda_http::Request;
-use serde_json::json;
 
 pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
     let client = bearer_client(&app.config.tokens, req)?;
@@ -30,11 +29,19 @@ pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, 
         return Err(Problem::invalid(f.errors));
     };
     let rejection = match app.verify(&session_key(&client, &id), &code, None).await? {
-        Outcome::Valid { .. } => return Ok(http::ok(&json!({ "status": "APPROVED" }))),
-        Outcome::AlreadyVerified => return Ok(http::ok(&json!({ "status": "ALREADY_VERIFIED" }))),
+        Outcome::Valid { .. } => return Ok(verified(OtpStatus::Approved)),
+        Outcome::AlreadyVerified => return Ok(verified(OtpStatus::AlreadyVerified)),
         Outcome::Invalid { .. } => Rejection::Wrong,
         Outcome::Expired => Rejection::Expired,
         Outcome::AttemptsExceeded => Rejection::AttemptsExhausted,
     };
     Err(Problem::new(Reason::CodeRejected(rejection)))
+}
+
+fn verified(status: OtpStatus) -> Reply {
+    #[derive(serde::Serialize)]
+    struct Verified {
+        status: OtpStatus,
+    }
+    http::ok(&Verified { status })
 }
