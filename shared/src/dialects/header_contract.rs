@@ -5,16 +5,18 @@
 
 use super::problem::{self, Ctx, Dialect, Problem, Reason, Rejection};
 use super::Reply;
+use crate::app::App;
 use crate::config::access::{valid_business, valid_channel, valid_country};
 use crate::config::Access;
 use crate::domain::i18n::Text;
-use crate::domain::ResendRefusal;
+use crate::domain::{Family, ResendRefusal};
 use crate::http::fields::{Fault, FieldError, Location};
 use crate::http::{self, header_str};
 use crate::service::Outcome;
 use lambda_http::http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
+use std::future::Future;
 
 /// The seed's `moreInfo` of `accessNotConfigured`.
 pub const ACCESS_NOT_CONFIGURED: &str =
@@ -278,6 +280,22 @@ fn envelope(problem: &Problem, ctx: &Ctx, entry: Entry, with_uuid: bool) -> (Sta
 }
 
 /// `problem::finish`, and the request's `uuid` echoed in the `uuid` response header.
+/// A header-contract send: the caller admitted, then `open` run once per `Idempotency-Key`.
+pub async fn send_once<F, Fut>(
+    app: &App,
+    req: &Request,
+    family: Family,
+    open: F,
+) -> Result<Reply, Problem>
+where
+    F: FnOnce(Caller) -> Fut,
+    Fut: Future<Output = Result<Reply, Problem>>,
+{
+    let caller = admit(&app.config.access, req)?;
+    let client = caller.client.clone();
+    super::idempotency::once(app, req, family, &client, open(caller)).await
+}
+
 /// A validate endpoint's answer: `{}` for the right code, once. Single use: a spent code
 /// (the session already validated) is as wrong as a wrong one.
 pub fn single_use(outcome: Outcome) -> Result<Reply, Problem> {

@@ -7,6 +7,7 @@ use crate::domain::{Channel, LimitScope, ResendRefusal};
 use crate::http::fields::FieldError;
 use crate::http::{self, BodyError};
 use crate::ports::StoreError;
+use crate::service::message::UnknownTemplate;
 use crate::service::ServiceError;
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -180,6 +181,12 @@ impl From<StoreError> for Problem {
 impl From<RandomnessError> for Problem {
     fn from(e: RandomnessError) -> Problem {
         ServiceError::from(e).into()
+    }
+}
+
+impl From<UnknownTemplate> for Problem {
+    fn from(_: UnknownTemplate) -> Problem {
+        Problem::new(Reason::UnknownTemplate)
     }
 }
 

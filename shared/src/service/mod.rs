@@ -13,6 +13,7 @@ use crate::ports::{Applied, DeliveryError, Message, StoreError};
 use shield::Charges;
 use std::collections::BTreeMap;
 
+pub mod message;
 pub mod metrics;
 mod shield;
 

@@ -8,9 +8,10 @@ use crate::dialects::idempotency;
 use crate::dialects::problem::{Missing, Problem, Reason};
 use crate::dialects::Reply;
 use crate::domain::Family;
-use crate::domain::{i18n, sms, Channel, Destination, Email, E164};
+use crate::domain::{i18n, Channel, Destination, Email, E164};
 use crate::http::{self, fields::Fields};
 use crate::ports::Contact;
+use crate::service::message::{compose, Compose, Words};
 use crate::service::{Binding, NewSession};
 use lambda_http::Request;
 use serde::Serialize;
@@ -127,14 +128,13 @@ async fn deliver(
             (id.clone(), Some(id))
         }
     };
-    let sms = body.channel == Channel::Sms;
-    let mut template = i18n::template(&body.template_key, language, sms)
-        .ok_or_else(|| Problem::new(Reason::UnknownTemplate))?;
-    if sms {
-        let domain = app.config.autofill.domain(client);
-        let length = app.config.policy.code_length.into();
-        template.text = sms::with_autofill(template.text, domain, length, sms::Limit::NONE);
-    }
+    let code_len = app.config.policy.code_length.into();
+    let words = Words::Named(&body.template_key);
+    let message = Compose {
+        channel: body.channel,
+        ..Compose::sms(client, language, code_len, words)
+    };
+    let message = compose(&app.config, message)?;
     let mut extra = std::collections::BTreeMap::new();
     extra.insert("contact_id".into(), contact_id.to_string());
     if pending {
@@ -146,8 +146,8 @@ async fn deliver(
         destination,
         policy: app.config.policy,
         language: language.to_string(),
-        template,
-        sender_id: None,
+        template: message.template,
+        sender_id: message.sender_id,
         extra,
         binding: Binding::None,
     })

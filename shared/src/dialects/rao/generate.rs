@@ -2,28 +2,22 @@
 
 use super::{phone, session_key, sid};
 use crate::app::App;
-use crate::dialects::header_contract::{admit, Caller};
-use crate::dialects::idempotency;
+use crate::dialects::header_contract::{send_once, Caller};
 use crate::dialects::problem::Problem;
 use crate::dialects::Reply;
+use crate::domain::Destination;
 use crate::domain::Family;
-use crate::domain::{i18n, sms, Destination, Template};
 use crate::http;
+use crate::service::message::{compose, Compose, Words};
 use crate::service::{Binding, NewSession};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use std::collections::BTreeMap;
 
 pub async fn handle(app: &App, req: &Request, language: &str) -> Result<Reply, Problem> {
-    let caller = admit(&app.config.access, req)?;
-    let client = caller.client.clone();
-    idempotency::once(
-        app,
-        req,
-        Family::Rao,
-        &client,
-        open(app, req, language, caller),
-    )
+    send_once(app, req, Family::Rao, |caller| {
+        open(app, req, language, caller)
+    })
     .await
 }
 
@@ -38,21 +32,17 @@ async fn open(
     // A session already open for this `sid` gets a fresh code (to this phone), within the
     // resend rules; the code is bound to the phone, so only that phone validates it.
     let policy = app.config.policy;
-    let domain = app.config.autofill.domain(&caller.client);
-    let text = sms::with_autofill(
-        i18n::default_sms(language),
-        domain,
-        policy.code_length.into(),
-        sms::Limit::NONE,
-    );
+    let words = Words::Default;
+    let sms = Compose::sms(&caller.client, language, policy.code_length.into(), words);
+    let message = compose(&app.config, sms)?;
     app.send(NewSession {
         key: session_key(&caller.client, sid),
         client: caller.client,
         destination: Destination::Phone(phone),
         policy,
         language: language.to_string(),
-        template: Template::sms(text),
-        sender_id: app.config.sms_sender_id.clone(),
+        template: message.template,
+        sender_id: message.sender_id,
         extra: BTreeMap::from([
             ("country".to_string(), caller.country),
             ("business".to_string(), caller.business),

@@ -2,15 +2,15 @@
 
 use super::{parse_sid, session_key, CALLER_PART_LEN, CODE_LEN};
 use crate::app::App;
-use crate::dialects::header_contract::{admit, Caller};
-use crate::dialects::idempotency;
+use crate::dialects::header_contract::{send_once, Caller};
 use crate::dialects::problem::Problem;
 use crate::dialects::Reply;
 use crate::domain::session::CODE_PLACEHOLDER;
 use crate::domain::Family;
-use crate::domain::{caller_text, sms, Destination, Policy, Template, E164};
+use crate::domain::{caller_text, sms, Destination, Policy, E164};
 use crate::http::fields::{FieldError, Fields, Location};
 use crate::http::{self, header_str};
+use crate::service::message::{compose, Compose, Words};
 use crate::service::{Binding, NewSession, Resend};
 use lambda_http::http::HeaderValue;
 use lambda_http::{Body, Request, Response};
@@ -32,12 +32,11 @@ const SPECIALS: &str = "?!#$%&*+-/^_{}@[]~()<>¿¡ñáéíóúüÑÁÉÍÓÚÜ";
 struct Generate {
     customer_id: String,
     phone: E164,
-    template: Template,
+    /// Prefix, code and suffix: the caller's words, within `MAX_SMS_CHARS`.
+    words: String,
 }
 
-/// `autofill`: the caller's autofill domain, whose line ends the SMS while it stays within
-/// `MAX_SMS_CHARS`.
-fn parse(req: &Request, caller: &Caller, autofill: Option<&str>) -> Result<Generate, Problem> {
+fn parse(req: &Request, caller: &Caller) -> Result<Generate, Problem> {
     let mut f = Fields::new(http::json_object(req, false)?);
     let customer_id = f.str("customerId");
     let phone = f.str("phoneNumber");
@@ -99,7 +98,7 @@ fn parse(req: &Request, caller: &Caller, autofill: Option<&str>) -> Result<Gener
     Ok(Generate {
         customer_id,
         phone,
-        template: Template::sms(sms::with_autofill(text, autofill, delivered, LIMIT)),
+        words: text,
     })
 }
 
@@ -115,15 +114,9 @@ pub(super) fn customer_rule(f: &mut Fields, id: &str) {
 }
 
 pub async fn handle(app: &App, req: &Request, language: &str) -> Result<Reply, Problem> {
-    let caller = admit(&app.config.access, req)?;
-    let client = caller.client.clone();
-    idempotency::once(
-        app,
-        req,
-        Family::Telemarketing,
-        &client,
-        open(app, req, language, caller),
-    )
+    send_once(app, req, Family::Telemarketing, |caller| {
+        open(app, req, language, caller)
+    })
     .await
 }
 
@@ -138,13 +131,23 @@ async fn open(
         None => (uuid::Uuid::new_v4().hyphenated().to_string(), false),
         Some(raw) => (parse_sid(raw)?, true),
     };
-    let body = parse(req, &caller, app.config.autofill.domain(&caller.client))?;
+    let body = parse(req, &caller)?;
+    // The SMS carries the code less the part the caller keeps.
+    let delivered = usize::from(CODE_LEN - CALLER_PART_LEN);
+    let words = Words::Caller {
+        template: body.words,
+        limit: LIMIT,
+    };
+    let message = compose(
+        &app.config,
+        Compose::sms(&caller.client, language, delivered, words),
+    )?;
     let key = session_key(&caller.client, &sid);
     let destination = Destination::Phone(body.phone);
     let issued = if resend {
         app.resend(Resend {
             to: Some(destination),
-            template: Some(body.template),
+            template: Some(message.template),
             subject: Some(&body.customer_id),
             ..Resend::of(&caller.client, &key)
         })
@@ -166,8 +169,8 @@ async fn open(
                 ..app.config.policy
             },
             language: language.to_string(),
-            template: body.template,
-            sender_id: app.config.sms_sender_id.clone(),
+            template: message.template,
+            sender_id: message.sender_id,
             extra,
             binding: Binding::Subject(body.customer_id),
         })

@@ -7,10 +7,9 @@ use crate::dialects::idempotency;
 use crate::dialects::problem::Problem;
 use crate::dialects::Reply;
 use crate::domain::Family;
-use crate::domain::{
-    caller_text, i18n, sms, Alphabet, Channel, Destination, Policy, Template, E164,
-};
+use crate::domain::{caller_text, sms, Alphabet, Channel, Destination, Policy, Template, E164};
 use crate::http::{self, fields::Fault, fields::Fields};
+use crate::service::message::{compose, Compose, Words};
 use crate::service::{Binding, NewSession};
 use lambda_http::{Body, Request, Response};
 use std::collections::BTreeMap;
@@ -160,12 +159,15 @@ fn parse(app: &App, req: &Request, client: &str) -> Result<SendOtp, Problem> {
     let code_length = code_length.unwrap_or(u64::from(app.config.policy.code_length)) as u8;
     // The autofill line goes after the caller's content only while the whole stays within
     // the content limit; after the service's own text, always (it fits one segment).
-    let (text, limit) = match content {
-        Some(template) => (template, limit),
-        None => (i18n::default_sms(&lang), sms::Limit::NONE),
+    let words = match content {
+        Some(template) => Words::Caller { template, limit },
+        None => Words::Default,
     };
-    let domain = app.config.autofill.domain(client);
-    let text = sms::with_autofill(text, domain, code_length.into(), limit);
+    let message = Compose {
+        sender_id: originator,
+        ..Compose::sms(client, &lang, code_length.into(), words)
+    };
+    let message = compose(&app.config, message)?;
     let mut extra = BTreeMap::new();
     for (k, v) in [
         ("template_id", template_id),
@@ -184,8 +186,8 @@ fn parse(app: &App, req: &Request, client: &str) -> Result<SendOtp, Problem> {
     Ok(SendOtp {
         recipient,
         language: lang,
-        originator: originator.or_else(|| app.config.sms_sender_id.clone()),
-        template: Template::sms(text),
+        originator: message.sender_id,
+        template: message.template,
         policy: Policy {
             validity_secs: expiry.map_or(defaults.expiry_secs, |v| v as u32),
             resend_cooldown_secs: retry_delay.map_or(defaults.retry_delay_secs, |v| v as u32),
