@@ -553,6 +553,79 @@ mod tests {
         assert_eq!(from_item(&to_item(&s)).unwrap(), s);
     }
 
+    /// A telemarketing session as this release writes it (sender id, binding digest, charged
+    /// counters, SMS measure, test flag in `extra`; origin beside the number). Whatever shape
+    /// sessions take next, an item written today must still read, and write back unchanged.
+    const TODAYS_ITEM: &str = r#"{
+        "pk": {"S": "tm#acme#0f8c2f0e-5b7a-4c1e-9d3a-2b6f4e8a1c90"},
+        "channel": {"S": "sms"}, "destination": {"S": "+447400123456"},
+        "calling_code": {"S": "+44"}, "country": {"S": "GB"},
+        "code_hash": {"S": "9b74c9897bac770ffc029102a200c5de7a4e2e0f7c1b0d5e8e7e1f1c6d5a4b3c"},
+        "state": {"S": "pending"}, "attempts": {"N": "1"}, "max_attempts": {"N": "5"},
+        "sends": {"N": "2"}, "max_sends": {"N": "5"}, "cooldown_secs": {"N": "30"},
+        "validity_secs": {"N": "300"}, "retention_secs": {"N": "86400"},
+        "purge_after_secs": {"N": "86700"}, "code_length": {"N": "11"},
+        "caller_part_len": {"N": "3"}, "alphabet": {"S": "alphanumeric"},
+        "created_at": {"N": "1764460800"}, "last_sent_at": {"N": "1764460830"},
+        "next_send_at": {"N": "1764460860"}, "expires_at": {"N": "1764461130"},
+        "purge_at": {"N": "1764547530"}, "language": {"S": "es"},
+        "text": {"S": "ACME {code} no la compartas"},
+        "extra": {"M": {
+            "sender_id": {"S": "ACME"},
+            "binding": {"S": "5d41402abc4b2a76b9719d911017c592"},
+            "charged": {"S": "rl#d#+447400123456#5880 rl#c#acme#5880 rl#p#+44740012#5880"},
+            "test": {"S": "true"},
+            "sms_encoding": {"S": "gsm7"}, "sms_segments": {"S": "1"},
+            "country": {"S": "GB"}, "business": {"S": "retail"}, "channel": {"S": "web"}
+        }}
+    }"#;
+
+    fn attribute(v: &serde_json::Value) -> AttributeValue {
+        let (kind, value) = v.as_object().unwrap().iter().next().unwrap();
+        match kind.as_str() {
+            "S" => AttributeValue::S(value.as_str().unwrap().into()),
+            "N" => AttributeValue::N(value.as_str().unwrap().into()),
+            "M" => AttributeValue::M(
+                value
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), attribute(v)))
+                    .collect(),
+            ),
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn a_session_item_written_today_still_reads_and_writes_back_the_same() {
+        let json: serde_json::Value = serde_json::from_str(TODAYS_ITEM).unwrap();
+        let AttributeValue::M(item) = attribute(&serde_json::json!({ "M": json })) else {
+            unreachable!()
+        };
+        let session = from_item(&item).expect("today's item reads");
+        assert_eq!(
+            session.key.as_str(),
+            "tm#acme#0f8c2f0e-5b7a-4c1e-9d3a-2b6f4e8a1c90"
+        );
+        assert_eq!(
+            (session.attempts, session.sends, session.policy.code_length),
+            (1, 2, 11)
+        );
+        assert_eq!(session.policy.caller_part_len, 3);
+        assert_eq!(session.destination.sms_country().as_deref(), Some("GB"));
+        assert_eq!(
+            session.extra.get("binding").map(String::as_str),
+            Some("5d41402abc4b2a76b9719d911017c592")
+        );
+        assert_eq!(session.extra.get("test").map(String::as_str), Some("true"));
+        assert_eq!(
+            session.extra.get("sms_segments").map(String::as_str),
+            Some("1")
+        );
+        assert_eq!(to_item(&session), item, "written back unchanged");
+    }
+
     #[test]
     fn the_stored_item_never_holds_the_code() {
         let s = session(0, "918273");
