@@ -27,7 +27,6 @@ impl RsaOaep {
         Ok(RsaOaep(key))
     }
 
-    /// The development key: for local use only.
     /// Runs one private-key operation on a dummy ciphertext (refused, as any other): AWS-LC
     /// sets up its RSA state on the first one, which at 128 MB's CPU share takes most of a
     /// second, so a function calls this in init, at full CPU.
@@ -35,6 +34,7 @@ impl RsaOaep {
         let _ = self.decrypt(&vec![1u8; self.0.key_size_bytes()]);
     }
 
+    /// The development key: for local use only.
     pub fn development() -> RsaOaep {
         Self::from_pem(DEV_PRIVATE_KEY_PEM).expect("the shipped development key is valid")
     }

@@ -143,7 +143,6 @@ pub fn parse_safe_list(v: &str) -> Result<Vec<String>, String> {
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
 
     #[test]

@@ -279,7 +279,6 @@ fn envelope(problem: &Problem, ctx: &Ctx, entry: Entry, with_uuid: bool) -> (Sta
     (entry.status, body)
 }
 
-/// `problem::finish`, and the request's `uuid` echoed in the `uuid` response header.
 /// A header-contract send: the caller admitted, then `open` run once per `Idempotency-Key`.
 pub async fn send_once<F, Fut>(
     app: &App,
@@ -308,6 +307,7 @@ pub fn single_use(outcome: Outcome) -> Result<Reply, Problem> {
     Err(Problem::new(Reason::CodeRejected(rejection)))
 }
 
+/// `problem::finish`, and the request's `uuid` echoed in the `uuid` response header.
 pub fn finish<D: Dialect>(
     req: &Request,
     language: &str,

@@ -283,7 +283,7 @@ mod tests {
 
     #[test]
     fn the_trimmed_metadata_judges_every_corpus_number_as_the_crate_s_full_metadata() {
-        // Catches a phone-metadata.bin left behind by an rlibphonenumber upgrade.
+        // Catches a phone-metadata.pb.zlib left behind by an rlibphonenumber upgrade.
         let full = &*rlibphonenumber::PHONE_NUMBER_UTIL;
         let corpus = include_str!("../../../tests/phones/corpus.tsv");
         let mut differ = Vec::new();

@@ -60,8 +60,8 @@ struct Shared {
     next_id: Mutex<u64>,
     /// Bytes the process wrote to stdout and stderr (what CloudWatch Logs would ingest).
     log_bytes: std::sync::atomic::AtomicU64,
-    /// The cgroup the process enters when it first polls, and its pid (`Cpu::AfterInit`).
-    throttle_at_poll: Mutex<Option<(PathBuf, u32)>>,
+    /// The cgroup the process enters when it first polls (`Cpu::AfterInit`).
+    throttle_at_poll: Mutex<Option<PathBuf>>,
     pid: Mutex<Option<u32>>,
     /// The process's CPU time at each `GET …/invocation/next`.
     cpu_at_polls: Mutex<Vec<Duration>>,
@@ -169,9 +169,7 @@ impl Lambda {
         match cpu {
             Cpu::Full => {}
             Cpu::FromExec(dir) => enter(dir, pid),
-            Cpu::AfterInit(dir) => {
-                *shared.throttle_at_poll.lock().unwrap() = Some((dir.clone(), pid))
-            }
+            Cpu::AfterInit(dir) => *shared.throttle_at_poll.lock().unwrap() = Some(dir.clone()),
         }
         count_bytes(child.stdout.take(), shared.clone());
         count_bytes(child.stderr.take(), shared.clone());
@@ -358,10 +356,10 @@ async fn next(shared: &Shared) -> Reply {
         .get_or_insert_with(Instant::now);
     if let Some(pid) = *shared.pid.lock().unwrap() {
         shared.cpu_at_polls.lock().unwrap().push(cpu_of(pid));
-    }
-    // Init is over: from here the process runs at its memory size's CPU share.
-    if let Some((dir, pid)) = shared.throttle_at_poll.lock().unwrap().take() {
-        enter(&dir, pid);
+        // Init is over: from here the process runs at its memory size's CPU share.
+        if let Some(dir) = shared.throttle_at_poll.lock().unwrap().take() {
+            enter(&dir, pid);
+        }
     }
     let Some(job) = shared.jobs.lock().await.recv().await else {
         return reply(500, Bytes::new());

@@ -18,8 +18,8 @@ pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, 
             FieldError::invalid(Location::Path, "otp_id", "Input should be a valid UUID")
         })?;
     let session = app.status(&session_key(&client, &id)).await?;
-    let now = app.clock.now();
-    let status = match session.status(now) {
+    let state = session.status(app.clock.now());
+    let status = match state {
         Status::Pending => OtpStatus::Open,
         Status::Verified => OtpStatus::Approved,
         Status::AttemptsExhausted | Status::Undeliverable => OtpStatus::Failed,
@@ -30,7 +30,7 @@ pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, 
         attempts_left: session.attempts_left(),
         channel: "SMS",
         created_at: http::rfc3339(session.created_at),
-        delivery_failed: session.status(now) == Status::Undeliverable,
+        delivery_failed: state == Status::Undeliverable,
         encoding: session.extra.get(service::SMS_ENCODING).map(String::as_str),
         expires_at: http::rfc3339(session.expires_at),
         last_sent_at: http::rfc3339(session.last_sent_at),

@@ -6,8 +6,9 @@ use crate::dialects::auth::bearer_client;
 use crate::dialects::idempotency;
 use crate::dialects::problem::Problem;
 use crate::dialects::Reply;
-use crate::domain::Family;
-use crate::domain::{caller_text, sms, Alphabet, Channel, Destination, Policy, Template, E164};
+use crate::domain::{
+    caller_text, sms, Alphabet, Channel, Destination, Family, Policy, Template, E164,
+};
 use crate::http::{self, fields::Fault, fields::Fields};
 use crate::service::message::{compose, Compose, Words};
 use crate::service::{Binding, NewSession};
@@ -157,8 +158,6 @@ fn parse(app: &App, req: &Request, client: &str) -> Result<SendOtp, Problem> {
 
     let lang = http::language(req, &app.config.default_language);
     let code_length = code_length.unwrap_or(u64::from(app.config.policy.code_length)) as u8;
-    // The autofill line goes after the caller's content only while the whole stays within
-    // the content limit; after the service's own text, always (it fits one segment).
     let words = match content {
         Some(template) => Words::Caller { template, limit },
         None => Words::Default,
