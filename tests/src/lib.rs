@@ -315,7 +315,10 @@ pub struct Recorded(pub std::sync::Mutex<Vec<otp_aws::stream::Lifecycle>>);
 
 #[async_trait::async_trait]
 impl otp_aws::stream::Publish for Recorded {
-    async fn publish(&self, events: &[otp_aws::stream::Lifecycle]) -> Result<(), String> {
+    async fn publish(
+        &self,
+        events: &[otp_aws::stream::Lifecycle],
+    ) -> Result<(), otp_aws::stream::PublishError> {
         self.0.lock().unwrap().extend_from_slice(events);
         Ok(())
     }

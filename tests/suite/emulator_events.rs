@@ -1,7 +1,7 @@
 //! Lifecycle events: the sessions table's stream in moto, through `session-events`' handler,
 //! onto an EventBridge bus in moto, delivered by a rule to an SQS queue and read back.
 
-use otp_aws::stream::{handle, SOURCE};
+use otp_aws::stream::{handle_payload, SOURCE};
 use otp_tests::emulator::Aws;
 use otp_tests::{call, Req};
 use serde_json::{json, Value};
@@ -48,7 +48,7 @@ async fn every_session_change_reaches_eventbridge_without_the_code() {
     }
 
     let stream = aws.stream_event().await;
-    let out = handle(&aws.app, &publisher, &stream).await;
+    let out = handle_payload(&aws.app, &publisher, &stream).await.unwrap();
     assert_eq!(out, json!({ "batchItemFailures": [] }));
     let events = aws.drain(&queue).await;
     let seen = |id: &str| -> Vec<String> {

@@ -248,7 +248,9 @@ async fn the_table_stream_gives_a_verified_send_back_off_the_request_path() {
     let event = aws.stream_event().await;
     let records = event["Records"].as_array().map_or(0, Vec::len);
     let bus = aws.event_bus().await;
-    let out = otp_aws::stream::handle(&aws.app, &bus, &event).await;
+    let out = otp_aws::stream::handle_payload(&aws.app, &bus, &event)
+        .await
+        .unwrap();
     println!("stream: {records} records, result {out}");
     assert_eq!(out, json!({ "batchItemFailures": [] }));
     assert_eq!(
@@ -265,7 +267,9 @@ async fn the_table_stream_gives_a_verified_send_back_off_the_request_path() {
         .iter()
         .find(|r| r["dynamodb"]["NewImage"]["state"]["S"] == "verified")
         .unwrap();
-    let failed = otp_aws::stream::handle(&dead_store_app().await, &bus, &event).await;
+    let failed = otp_aws::stream::handle_payload(&dead_store_app().await, &bus, &event)
+        .await
+        .unwrap();
     assert_eq!(
         failed,
         json!({ "batchItemFailures": [{ "itemIdentifier": verified["dynamodb"]["SequenceNumber"] }] })

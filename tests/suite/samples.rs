@@ -49,7 +49,7 @@ async fn seeded() -> Harness {
             html: None,
         },
         sender_id: None,
-        extra: Default::default(),
+        family: Default::default(),
         binding: Binding::None,
     };
     let mut split = session(
@@ -136,7 +136,9 @@ async fn the_stream_sample_gives_its_verified_send_back() {
         );
     }
     let published = otp_tests::Recorded::default();
-    let out = otp_aws::stream::handle(&h.app, &published, &event).await;
+    let out = otp_aws::stream::handle_payload(&h.app, &published, &event)
+        .await
+        .unwrap();
     assert_eq!(out, serde_json::json!({ "batchItemFailures": [] }));
     for key in ["rl#p#+120255#498611", "rl#k#US#498611"] {
         assert!(
@@ -144,8 +146,11 @@ async fn the_stream_sample_gives_its_verified_send_back() {
             "{key} given back"
         );
     }
-    // The sample's images are partial (no whole session): no lifecycle event.
-    assert!(published.0.lock().unwrap().is_empty());
+    // Whole images, as a NEW_AND_OLD_IMAGES stream sends them: the session turned verified.
+    let events = published.0.lock().unwrap();
+    let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [otp_aws::stream::Kind::Verified]);
+    assert_eq!(events[0].detail["country"], "US");
 }
 
 #[test]

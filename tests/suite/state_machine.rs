@@ -59,7 +59,7 @@ async fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
             ..Template::default()
         },
         sender_id: None,
-        extra: Default::default(),
+        family: Default::default(),
         binding: Binding::None,
     };
     h.app.send(new).await.expect("first send");

@@ -3,7 +3,7 @@
 
 use otp_core::routes::SEND_PENDING_VERIFICATION_KEY as ROUTE;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     otp_aws::serve(&ROUTE, const { otp_aws::Wiring::of(ROUTE.ports) }).await
 }

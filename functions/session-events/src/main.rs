@@ -1,7 +1,7 @@
 //! Lambda function `session-events`: consumes the sessions table's DynamoDB stream
 //! (`otp_aws::stream`); not an HTTP endpoint.
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     otp_aws::serve_stream().await
 }

@@ -4,7 +4,7 @@
 //! and rule), which a CloudWatch Logs subscription filter delivers to `session-events`. The
 //! request path makes no call for it.
 
-use crate::stream::{Kind, Lifecycle, Publish};
+use crate::stream::{ConsumeError, Kind, Lifecycle, Publish};
 use aws_lambda_events::event::cloudwatch_logs::LogsEvent;
 use otp_core::http::rfc3339;
 use otp_core::service::metrics::Count;
@@ -21,10 +21,13 @@ pub fn is_subscription(payload: &Value) -> bool {
 /// Publishes the `blocked` events of a subscription's batch (`{"awslogs": {"data": base64
 /// gzip}}`); an error fails the invocation, which Lambda retries (CloudWatch Logs invokes
 /// asynchronously).
-pub async fn handle(publisher: &dyn Publish, payload: &Value) -> Result<(), String> {
+pub async fn handle(publisher: &dyn Publish, payload: &Value) -> Result<(), ConsumeError> {
     // From text: the crate's decoder reads its keys borrowed, which a `Value` cannot lend.
     let event: LogsEvent =
-        serde_json::from_str(&payload.to_string()).map_err(|e| format!("not a log batch: {e}"))?;
+        serde_json::from_str(&payload.to_string()).map_err(|source| ConsumeError::Malformed {
+            what: "log subscription batch",
+            source,
+        })?;
     let events: Vec<Lifecycle> = event
         .aws_logs
         .data
@@ -32,7 +35,7 @@ pub async fn handle(publisher: &dyn Publish, payload: &Value) -> Result<(), Stri
         .iter()
         .filter_map(|e| blocked(&e.message, e.timestamp))
         .collect();
-    publisher.publish(&events).await
+    Ok(publisher.publish(&events).await?)
 }
 
 /// The event an EMF line stands for, if it counts a fraud refusal.

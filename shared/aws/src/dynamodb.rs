@@ -1,6 +1,7 @@
 //! DynamoDB adapters: sessions (conditional writes, one round trip per transition)
 //! and the contacts table.
 
+use crate::record::{from_item, to_item};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
@@ -8,14 +9,11 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use aws_sdk_dynamodb::Client;
 use otp_core::config::fraud::NON_GEOGRAPHIC;
-use otp_core::domain::{
-    Alphabet, Channel, CodeHash, Destination, Origin, Policy, Session, SessionKey, State, Template,
-    Transition,
-};
+use otp_core::domain::{Destination, Session, SessionKey, State, Transition};
 use otp_core::ports::{Applied, Contact, ContactDirectory, Counter, SessionStore, StoreError};
 use std::collections::HashMap;
 
-pub(crate) type Item = HashMap<String, AttributeValue>;
+pub type Item = HashMap<String, AttributeValue>;
 
 /// Partition key attribute of both tables' session items.
 pub const KEY: &str = "pk";
@@ -353,130 +351,6 @@ fn origin_attributes(destination: &Destination) -> Vec<(&'static str, AttributeV
     ]
 }
 
-fn to_item(s: &Session) -> Item {
-    let n = |v: i64| AttributeValue::N(v.to_string());
-    let str_ = |v: &str| AttributeValue::S(v.to_string());
-    let mut item = Item::from([
-        (KEY.to_string(), str_(s.key.as_str())),
-        ("channel".into(), str_(s.destination.channel().as_str())),
-        ("destination".into(), str_(s.destination.as_str())),
-        ("code_hash".into(), str_(&s.code_hash.to_hex())),
-        ("state".into(), str_(s.state.as_str())),
-        ("attempts".into(), n(s.attempts.into())),
-        ("max_attempts".into(), n(s.policy.max_attempts.into())),
-        ("sends".into(), n(s.sends.into())),
-        ("max_sends".into(), n(s.policy.max_sends.into())),
-        (
-            "cooldown_secs".into(),
-            n(s.policy.resend_cooldown_secs.into()),
-        ),
-        ("validity_secs".into(), n(s.policy.validity_secs.into())),
-        ("retention_secs".into(), n(s.policy.retention_secs.into())),
-        (
-            "purge_after_secs".into(),
-            n(i64::from(s.policy.validity_secs) + i64::from(s.policy.retention_secs)),
-        ),
-        ("code_length".into(), n(s.policy.code_length.into())),
-        ("alphabet".into(), str_(s.policy.alphabet.as_str())),
-        ("created_at".into(), n(s.created_at)),
-        ("last_sent_at".into(), n(s.last_sent_at)),
-        ("next_send_at".into(), n(s.next_send_at)),
-        ("expires_at".into(), n(s.expires_at)),
-        (TTL.into(), n(s.purge_at())),
-        ("language".into(), str_(&s.language)),
-        ("text".into(), str_(&s.template.text)),
-    ]);
-    item.extend(
-        origin_attributes(&s.destination)
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v)),
-    );
-    if s.policy.caller_part_len > 0 {
-        item.insert("caller_part_len".into(), n(s.policy.caller_part_len.into()));
-    }
-    if let Some(v) = s.verified_at {
-        item.insert("verified_at".into(), n(v));
-    }
-    if let Some(v) = &s.template.subject {
-        item.insert("subject".into(), str_(v));
-    }
-    if let Some(v) = &s.template.html {
-        item.insert("html".into(), str_(v));
-    }
-    if !s.extra.is_empty() {
-        item.insert(
-            "extra".into(),
-            AttributeValue::M(s.extra.iter().map(|(k, v)| (k.clone(), str_(v))).collect()),
-        );
-    }
-    item
-}
-
-pub(crate) fn from_item(item: &Item) -> Result<Session, StoreError> {
-    let bad = |name: &str| StoreError::Corrupt(format!("attribute `{name}` missing or malformed"));
-    let s = |name: &str| match item.get(name) {
-        Some(AttributeValue::S(v)) => Ok(v.clone()),
-        _ => Err(bad(name)),
-    };
-    let opt_s = |name: &str| match item.get(name) {
-        Some(AttributeValue::S(v)) => Some(v.clone()),
-        _ => None,
-    };
-    let n = |name: &str| match item.get(name) {
-        Some(AttributeValue::N(v)) => v.parse::<i64>().map_err(|_| bad(name)),
-        _ => Err(bad(name)),
-    };
-    let u = |name: &str| n(name).and_then(|v| u32::try_from(v).map_err(|_| bad(name)));
-    Ok(Session {
-        key: SessionKey::from_stored(s(KEY)?),
-        destination: Destination::from_stored(
-            Channel::parse(&s("channel")?).ok_or_else(|| bad("channel"))?,
-            &s("destination")?,
-            opt_s("calling_code").map(|calling_code| Origin {
-                calling_code,
-                country: opt_s("country").filter(|c| c != NON_GEOGRAPHIC),
-            }),
-        ),
-        code_hash: CodeHash::from_hex(&s("code_hash")?).ok_or_else(|| bad("code_hash"))?,
-        state: State::parse(&s("state")?).ok_or_else(|| bad("state"))?,
-        attempts: u("attempts")?,
-        sends: u("sends")?,
-        policy: Policy {
-            validity_secs: u("validity_secs")?,
-            max_attempts: u("max_attempts")?,
-            max_sends: u("max_sends")?,
-            resend_cooldown_secs: u("cooldown_secs")?,
-            code_length: u8::try_from(u("code_length")?).map_err(|_| bad("code_length"))?,
-            alphabet: Alphabet::parse(&s("alphabet")?).ok_or_else(|| bad("alphabet"))?,
-            caller_part_len: match item.get("caller_part_len") {
-                None => 0,
-                Some(_) => {
-                    u8::try_from(u("caller_part_len")?).map_err(|_| bad("caller_part_len"))?
-                }
-            },
-            retention_secs: u("retention_secs")?,
-        },
-        created_at: n("created_at")?,
-        last_sent_at: n("last_sent_at")?,
-        next_send_at: n("next_send_at")?,
-        expires_at: n("expires_at")?,
-        verified_at: n("verified_at").ok(),
-        language: s("language")?,
-        template: Template {
-            subject: opt_s("subject"),
-            text: s("text")?,
-            html: opt_s("html"),
-        },
-        extra: match item.get("extra") {
-            Some(AttributeValue::M(m)) => m
-                .iter()
-                .filter_map(|(k, v)| v.as_s().ok().map(|v| (k.clone(), v.clone())))
-                .collect(),
-            _ => Default::default(),
-        },
-    })
-}
-
 /// The contacts table: partition key `contactId` (number).
 pub struct DynamoContacts {
     client: Client,
@@ -521,117 +395,8 @@ impl ContactDirectory for DynamoContacts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use otp_core::domain::{Email, Family, Pepper, E164};
-
-    fn session(now: i64, code: &str) -> Session {
-        let key = SessionKey::new(Family::VerifyApi, "acme", &["86b2"]);
-        let policy = Policy {
-            validity_secs: 300,
-            max_attempts: 5,
-            max_sends: 5,
-            resend_cooldown_secs: 30,
-            code_length: 6,
-            alphabet: Alphabet::Numeric,
-            caller_part_len: 0,
-            retention_secs: 86_400,
-        };
-        let hash = Pepper::new(&[1; 32]).unwrap().hash(&key, code);
-        let phone = Destination::Phone(E164::parse("+12025550123").unwrap());
-        Session::open(key, phone, hash, policy, now)
-    }
-
-    #[test]
-    fn items_round_trip() {
-        let mut s = session(1_700_000_000, "123456");
-        s.verified_at = Some(1_700_000_010);
-        s.template.subject = Some("Your code".into());
-        s.extra.insert("originator".into(), "ACME".into());
-        assert_eq!(from_item(&to_item(&s)).unwrap(), s);
-        s.destination = Destination::Email(Email::parse("ana@example.com").unwrap());
-        assert_eq!(from_item(&to_item(&s)).unwrap(), s);
-        s.policy.caller_part_len = 3;
-        assert_eq!(from_item(&to_item(&s)).unwrap(), s);
-    }
-
-    /// A telemarketing session as this release writes it (sender id, binding digest, charged
-    /// counters, SMS measure, test flag in `extra`; origin beside the number). Whatever shape
-    /// sessions take next, an item written today must still read, and write back unchanged.
-    const TODAYS_ITEM: &str = r#"{
-        "pk": {"S": "tm#acme#0f8c2f0e-5b7a-4c1e-9d3a-2b6f4e8a1c90"},
-        "channel": {"S": "sms"}, "destination": {"S": "+447400123456"},
-        "calling_code": {"S": "+44"}, "country": {"S": "GB"},
-        "code_hash": {"S": "9b74c9897bac770ffc029102a200c5de7a4e2e0f7c1b0d5e8e7e1f1c6d5a4b3c"},
-        "state": {"S": "pending"}, "attempts": {"N": "1"}, "max_attempts": {"N": "5"},
-        "sends": {"N": "2"}, "max_sends": {"N": "5"}, "cooldown_secs": {"N": "30"},
-        "validity_secs": {"N": "300"}, "retention_secs": {"N": "86400"},
-        "purge_after_secs": {"N": "86700"}, "code_length": {"N": "11"},
-        "caller_part_len": {"N": "3"}, "alphabet": {"S": "alphanumeric"},
-        "created_at": {"N": "1764460800"}, "last_sent_at": {"N": "1764460830"},
-        "next_send_at": {"N": "1764460860"}, "expires_at": {"N": "1764461130"},
-        "purge_at": {"N": "1764547530"}, "language": {"S": "es"},
-        "text": {"S": "ACME {code} no la compartas"},
-        "extra": {"M": {
-            "sender_id": {"S": "ACME"},
-            "binding": {"S": "5d41402abc4b2a76b9719d911017c592"},
-            "charged": {"S": "rl#d#+447400123456#5880 rl#c#acme#5880 rl#p#+44740012#5880"},
-            "test": {"S": "true"},
-            "sms_encoding": {"S": "gsm7"}, "sms_segments": {"S": "1"},
-            "country": {"S": "GB"}, "business": {"S": "retail"}, "channel": {"S": "web"}
-        }}
-    }"#;
-
-    fn attribute(v: &serde_json::Value) -> AttributeValue {
-        let (kind, value) = v.as_object().unwrap().iter().next().unwrap();
-        match kind.as_str() {
-            "S" => AttributeValue::S(value.as_str().unwrap().into()),
-            "N" => AttributeValue::N(value.as_str().unwrap().into()),
-            "M" => AttributeValue::M(
-                value
-                    .as_object()
-                    .unwrap()
-                    .iter()
-                    .map(|(k, v)| (k.clone(), attribute(v)))
-                    .collect(),
-            ),
-            other => panic!("{other}"),
-        }
-    }
-
-    #[test]
-    fn a_session_item_written_today_still_reads_and_writes_back_the_same() {
-        let json: serde_json::Value = serde_json::from_str(TODAYS_ITEM).unwrap();
-        let AttributeValue::M(item) = attribute(&serde_json::json!({ "M": json })) else {
-            unreachable!()
-        };
-        let session = from_item(&item).expect("today's item reads");
-        assert_eq!(
-            session.key.as_str(),
-            "tm#acme#0f8c2f0e-5b7a-4c1e-9d3a-2b6f4e8a1c90"
-        );
-        assert_eq!(
-            (session.attempts, session.sends, session.policy.code_length),
-            (1, 2, 11)
-        );
-        assert_eq!(session.policy.caller_part_len, 3);
-        assert_eq!(session.destination.sms_country().as_deref(), Some("GB"));
-        assert_eq!(
-            session.extra.get("binding").map(String::as_str),
-            Some("5d41402abc4b2a76b9719d911017c592")
-        );
-        assert_eq!(session.extra.get("test").map(String::as_str), Some("true"));
-        assert_eq!(
-            session.extra.get("sms_segments").map(String::as_str),
-            Some("1")
-        );
-        assert_eq!(to_item(&session), item, "written back unchanged");
-    }
-
-    #[test]
-    fn the_stored_item_never_holds_the_code() {
-        let s = session(0, "918273");
-        let dump = format!("{:?}", to_item(&s));
-        assert!(!dump.contains("918273"));
-    }
+    use crate::record::SessionRecord;
+    use otp_core::domain::{CodeHash, Email, E164};
 
     #[test]
     fn expressions_only_name_what_they_use() {
@@ -640,5 +405,56 @@ mod tests {
             assert!(u.set.contains(name.as_str()) || u.condition.contains(name.as_str()));
         }
         assert!(!u.names.contains_key("#code_hash"));
+    }
+
+    /// The attribute names the updates spell out are the record's own: renaming a field of
+    /// `SessionRecord` without its update fails here, not in production.
+    #[test]
+    fn every_attribute_an_update_names_is_a_record_field() {
+        let fields: Vec<String> = serde_json::to_value(SessionRecord {
+            calling_code: Some("+1".into()),
+            country: Some("US".into()),
+            caller_part_len: 3,
+            verified_at: Some(1),
+            ..SessionRecord::default()
+        })
+        .unwrap()
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+        let hash = CodeHash::from_hex(&"ab".repeat(32)).unwrap();
+        let phone = Destination::Phone(E164::parse("+12025550123").unwrap());
+        let email = Destination::Email(Email::parse("ana@example.com").unwrap());
+        let transitions = [
+            Transition::Reissue {
+                code_hash: hash,
+                now: 1,
+                destination: phone,
+                allow_expired: false,
+            },
+            Transition::Reissue {
+                code_hash: hash,
+                now: 1,
+                destination: email,
+                allow_expired: true,
+            },
+            Transition::Verify {
+                code_hash: hash,
+                now: 1,
+            },
+            Transition::CountFailure { now: 1 },
+            Transition::MarkUndeliverable { code_hash: hash },
+            Transition::Lock,
+        ];
+        for t in &transitions {
+            for name in Update::of(t).names.values() {
+                assert!(
+                    fields.contains(name),
+                    "{t:?} names `{name}`, no record field"
+                );
+            }
+        }
     }
 }

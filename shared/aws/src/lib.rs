@@ -6,6 +6,7 @@ pub mod delivery;
 pub mod dynamodb;
 pub mod emf;
 pub mod idempotency;
+pub mod record;
 pub mod sdk;
 pub mod stream;
 pub mod wiring;
@@ -30,14 +31,16 @@ pub async fn serve_stream() -> Result<(), lambda_http::Error> {
         move |event: lambda_http::LambdaEvent<serde_json::Value>| async move {
             // The sessions table's stream, or the log subscription of fraud refusals.
             let payload = &event.payload;
-            emf.invoke(async {
-                if blocked::is_subscription(payload) {
-                    blocked::handle(events, payload).await.map(|()| Value::Null)
-                } else {
-                    Ok(stream::handle(app, events, payload).await)
-                }
-            })
-            .await
+            let handled = emf
+                .invoke(async {
+                    if blocked::is_subscription(payload) {
+                        blocked::handle(events, payload).await.map(|()| Value::Null)
+                    } else {
+                        stream::handle_payload(app, events, payload).await
+                    }
+                })
+                .await;
+            handled.map_err(lambda_http::Error::from)
         },
     ))
     .await
@@ -51,13 +54,15 @@ pub async fn serve_stream() -> Result<(), lambda_http::Error> {
 pub async fn serve(route: &'static Route, wiring: Wiring) -> Result<(), lambda_http::Error> {
     otp_core::runtime::init_logs();
     let emf = emf::Emf::from_env(route.function)?;
-    (wiring.warm)();
+    // The CPU-bound set-up runs while the secrets are on the wire.
+    let warm = tokio::task::spawn_blocking(wiring.warm);
     let app: &'static App = Box::leak(Box::new(
         wiring
             .from_env(route)
             .await
             .inspect_err(|e| tracing::error!(error = %e, "start"))?,
     ));
+    warm.await?;
     lambda_http::run(lambda_http::service_fn(move |req| async move {
         Ok::<_, lambda_http::Error>(emf.invoke(route.call(app, req)).await)
     }))

@@ -2,13 +2,14 @@
 //! becomes a lifecycle event on Amazon EventBridge, and a session that turns verified gives
 //! its first send back to the velocity counters — both off the request path.
 
-use crate::dynamodb::{from_item, Item};
+use crate::record::SessionRecord;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use otp_core::domain::{Destination, Session, SessionKey, State};
 use otp_core::http::rfc3339;
-use otp_core::service::CHARGED;
 use otp_core::App;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// EventBridge `source` of lifecycle events unless `OTP_EVENT_SOURCE` says otherwise.
@@ -54,11 +55,32 @@ impl Kind {
     }
 }
 
+/// Why lifecycle events were not published.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("EventBridge unavailable: {0}")]
+    Unavailable(String),
+    #[error("EventBridge refused {0} entries")]
+    Refused(i32),
+}
+
+/// Why a `session-events` invocation failed (Lambda retries it).
+#[derive(Debug, thiserror::Error)]
+pub enum ConsumeError {
+    #[error("not a {what}: {source}")]
+    Malformed {
+        what: &'static str,
+        source: serde_json::Error,
+    },
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+}
+
 /// Where lifecycle events go (EventBridge in AWS).
 #[async_trait]
 pub trait Publish: Send + Sync {
     /// Publishes the events, in order; an error means none may be taken as published.
-    async fn publish(&self, events: &[Lifecycle]) -> Result<(), String>;
+    async fn publish(&self, events: &[Lifecycle]) -> Result<(), PublishError>;
 }
 
 /// `PutEvents` on one bus, up to 10 entries a call (the API's limit).
@@ -70,7 +92,7 @@ pub struct EventBridge {
 
 #[async_trait]
 impl Publish for EventBridge {
-    async fn publish(&self, events: &[Lifecycle]) -> Result<(), String> {
+    async fn publish(&self, events: &[Lifecycle]) -> Result<(), PublishError> {
         for chunk in events.chunks(10) {
             let entries = chunk.iter().map(|e| {
                 aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
@@ -86,9 +108,12 @@ impl Publish for EventBridge {
                 .set_entries(Some(entries.collect()))
                 .send()
                 .await
-                .map_err(|e| aws_sdk_eventbridge::error::DisplayErrorContext(e).to_string())?;
+                .map_err(|e| {
+                    let e = aws_sdk_eventbridge::error::DisplayErrorContext(e);
+                    PublishError::Unavailable(e.to_string())
+                })?;
             if out.failed_entry_count() > 0 {
-                return Err(format!("{} entries refused", out.failed_entry_count()));
+                return Err(PublishError::Refused(out.failed_entry_count()));
             }
         }
         Ok(())
@@ -100,16 +125,16 @@ impl Publish for EventBridge {
 /// On a failure it stops and reports the first record not fully applied
 /// (`ReportBatchItemFailures`): Lambda resumes there, so no send is given back twice (an
 /// event may be published twice: EventBridge delivery is at least once anyway).
-pub async fn handle(app: &App, publisher: &dyn Publish, event: &Value) -> Value {
-    let records: &[Value] = event["Records"].as_array().map_or(&[], Vec::as_slice);
-    for chunk in records.chunks(10) {
-        let events: Vec<Lifecycle> = chunk.iter().filter_map(lifecycle).collect();
+pub async fn handle(app: &App, publisher: &dyn Publish, event: &Event) -> DynamoDbEventResponse {
+    for chunk in event.records.chunks(10) {
+        let changes: Vec<Change> = chunk.iter().map(Change::of).collect();
+        let events: Vec<Lifecycle> = changes.iter().filter_map(Change::lifecycle).collect();
         if let Err(error) = publisher.publish(&events).await {
             tracing::warn!(%error, "lifecycle events not published; the batch resumes here");
             return failure(&chunk[0]);
         }
-        for record in chunk {
-            let Some(charged) = verified_charges(record) else {
+        for (record, change) in chunk.iter().zip(&changes) {
+            let Some(charged) = change.verified_charges() else {
                 continue;
             };
             if let Err(error) = app.give_back(charged).await {
@@ -118,40 +143,86 @@ pub async fn handle(app: &App, publisher: &dyn Publish, event: &Value) -> Value 
             }
         }
     }
-    json!({ "batchItemFailures": [] })
+    DynamoDbEventResponse::default()
 }
 
-fn failure(record: &Value) -> Value {
-    let id = record["dynamodb"]["SequenceNumber"].clone();
-    json!({ "batchItemFailures": [{ "itemIdentifier": id }] })
+/// `handle` for a Lambda payload: the stream event in, the batch response out.
+pub async fn handle_payload(
+    app: &App,
+    publisher: &dyn Publish,
+    payload: &Value,
+) -> Result<Value, ConsumeError> {
+    let event = Event::deserialize(payload).map_err(|source| ConsumeError::Malformed {
+        what: "DynamoDB stream batch",
+        source,
+    })?;
+    let response = handle(app, publisher, &event).await;
+    Ok(serde_json::to_value(response).expect("a batch response serialises"))
 }
 
-/// The counters charged by a session this record shows turning from pending to verified.
-fn verified_charges(record: &Value) -> Option<&str> {
-    let images = &record["dynamodb"];
-    let state = |image: &str| images[image]["state"]["S"].as_str();
-    if state("OldImage") != Some("pending") || state("NewImage") != Some("verified") {
+fn failure(record: &EventRecord) -> DynamoDbEventResponse {
+    let mut failure = DynamoDbBatchItemFailure::default();
+    failure.item_identifier = record.change.sequence_number.clone();
+    let mut response = DynamoDbEventResponse::default();
+    response.batch_item_failures.push(failure);
+    response
+}
+
+/// One stream record: what it did to a session (`None` images for counters, idempotency
+/// keys and images that are not sessions).
+pub struct Change {
+    name: String,
+    old: Option<Session>,
+    new: Option<Session>,
+}
+
+impl Change {
+    pub fn of(record: &EventRecord) -> Change {
+        Change {
+            name: record.event_name.clone(),
+            old: session(&record.change.old_image),
+            new: session(&record.change.new_image),
+        }
+    }
+
+    /// The counters charged by a session this record shows turning from pending to verified.
+    fn verified_charges(&self) -> Option<&[String]> {
+        match (&self.old, &self.new) {
+            (Some(old), Some(new))
+                if old.state == State::Pending
+                    && new.state == State::Verified
+                    && !new.attributes.charged.is_empty() =>
+            {
+                Some(&new.attributes.charged)
+            }
+            _ => None,
+        }
+    }
+
+    /// The lifecycle event this record stands for; `None` for changes that are none of the
+    /// kinds.
+    pub fn lifecycle(&self) -> Option<Lifecycle> {
+        let (kind, s) = match (self.name.as_str(), &self.old, &self.new) {
+            ("INSERT", _, Some(new)) => (Kind::Sent, new),
+            ("REMOVE", Some(old), _) if old.state == State::Pending => (Kind::Expired, old),
+            ("MODIFY", Some(old), Some(new)) => (change(old, new)?, new),
+            _ => return None,
+        };
+        Some(Lifecycle {
+            kind,
+            detail: detail(s, kind),
+        })
+    }
+}
+
+/// A session from a stream image; `None` for other items.
+fn session(image: &serde_dynamo::Item) -> Option<Session> {
+    if image.is_empty() {
         return None;
     }
-    images["NewImage"]["extra"]["M"][CHARGED]["S"].as_str()
-}
-
-/// The lifecycle event a stream record stands for; `None` for counters and for changes that
-/// are none of the kinds.
-pub fn lifecycle(record: &Value) -> Option<Lifecycle> {
-    let images = &record["dynamodb"];
-    let old = session(&images["OldImage"]);
-    let new = session(&images["NewImage"]);
-    let (kind, s) = match (record["eventName"].as_str()?, old, new) {
-        ("INSERT", _, Some(new)) => (Kind::Sent, new),
-        ("REMOVE", Some(old), _) if old.state == State::Pending => (Kind::Expired, old),
-        ("MODIFY", Some(old), Some(new)) => (change(&old, &new)?, new),
-        _ => return None,
-    };
-    Some(Lifecycle {
-        kind,
-        detail: detail(&s, kind),
-    })
+    let record: SessionRecord = serde_dynamo::from_item(image.clone()).ok()?;
+    SessionKey::from_stored(record.pk.clone()).parts()?;
+    Session::try_from(record).ok()
 }
 
 fn change(old: &Session, new: &Session) -> Option<Kind> {
@@ -194,69 +265,77 @@ fn detail(s: &Session, kind: Kind) -> Value {
     })
 }
 
-/// A session from a stream image (DynamoDB JSON); `None` for counters and odd items.
-fn session(image: &Value) -> Option<Session> {
-    let item = item(image.as_object()?)?;
-    let key = SessionKey::from_stored(item.get("pk")?.as_s().ok()?.clone());
-    key.parts()?;
-    from_item(&item).ok()
-}
-
-fn item(map: &serde_json::Map<String, Value>) -> Option<Item> {
-    map.iter()
-        .map(|(k, v)| Some((k.clone(), attribute(v)?)))
-        .collect()
-}
-
-fn attribute(v: &Value) -> Option<AttributeValue> {
-    let (kind, value) = v.as_object()?.iter().next()?;
-    Some(match kind.as_str() {
-        "S" => AttributeValue::S(value.as_str()?.to_string()),
-        "N" => AttributeValue::N(value.as_str()?.to_string()),
-        "BOOL" => AttributeValue::Bool(value.as_bool()?),
-        "NULL" => AttributeValue::Null(true),
-        "M" => AttributeValue::M(item(value.as_object()?)?),
-        "L" => AttributeValue::L(
-            value
-                .as_array()?
-                .iter()
-                .map(attribute)
-                .collect::<Option<_>>()?,
-        ),
-        _ => return None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use otp_core::domain::{Alphabet, CodeHash, Destination, Family, Policy, E164};
 
-    fn record(old: &str, new: &str) -> Value {
-        json!({ "eventName": "MODIFY", "dynamodb": {
-            "SequenceNumber": "1",
-            "OldImage": { "state": { "S": old } },
-            "NewImage": { "state": { "S": new }, "extra": { "M": { CHARGED: { "S": "rl#p#+1202555#1" } } } },
-        }})
+    fn image(state: State, charged: &[&str]) -> serde_dynamo::Item {
+        let key = SessionKey::new(Family::VerifyApi, "acme", &["86b2"]);
+        let policy = Policy {
+            validity_secs: 300,
+            max_attempts: 5,
+            max_sends: 5,
+            resend_cooldown_secs: 30,
+            code_length: 6,
+            alphabet: Alphabet::Numeric,
+            caller_part_len: 0,
+            retention_secs: 60,
+        };
+        let phone = Destination::Phone(E164::parse("+12025550123").unwrap());
+        let hash = CodeHash::from_hex(&"ab".repeat(32)).unwrap();
+        let mut s = Session::open(key, phone, hash, policy, 1_700_000_000);
+        s.state = state;
+        s.attributes.charged = charged.iter().map(|c| c.to_string()).collect();
+        serde_dynamo::Item::from(crate::record::to_item(&s))
+    }
+
+    fn record(name: &str, old: serde_dynamo::Item, new: serde_dynamo::Item) -> EventRecord {
+        let mut record = EventRecord::default();
+        record.event_name = name.into();
+        record.change.old_image = old;
+        record.change.new_image = new;
+        record
     }
 
     #[test]
     fn only_the_turn_to_verified_gives_back() {
+        let charged = ["rl#p#+1202555#1"];
+        let turn = |old, new| {
+            let r = record("MODIFY", image(old, &charged), image(new, &charged));
+            Change::of(&r).verified_charges().map(<[String]>::to_vec)
+        };
         assert_eq!(
-            verified_charges(&record("pending", "verified")),
-            Some("rl#p#+1202555#1")
+            turn(State::Pending, State::Verified),
+            Some(vec![charged[0].to_string()])
         );
-        assert_eq!(verified_charges(&record("verified", "verified")), None);
-        assert_eq!(verified_charges(&record("pending", "pending")), None);
-        assert_eq!(verified_charges(&json!({})), None);
+        assert_eq!(turn(State::Verified, State::Verified), None);
+        assert_eq!(turn(State::Pending, State::Pending), None);
+        assert_eq!(Change::of(&EventRecord::default()).verified_charges(), None);
     }
 
     #[test]
     fn counters_and_partial_images_are_no_lifecycle_event() {
-        let counter = json!({ "eventName": "MODIFY", "dynamodb": {
-            "OldImage": { "pk": { "S": "rl#g#sms#1" }, "sends": { "N": "1" } },
-            "NewImage": { "pk": { "S": "rl#g#sms#1" }, "sends": { "N": "2" } },
-        }});
-        assert_eq!(lifecycle(&counter), None);
-        assert_eq!(lifecycle(&record("pending", "verified")), None);
+        let counter = |sends: &str| {
+            serde_json::from_value::<serde_dynamo::Item>(
+                json!({ "pk": { "S": "rl#g#sms#1" }, "sends": { "N": sends } }),
+            )
+            .unwrap()
+        };
+        let r = record("MODIFY", counter("1"), counter("2"));
+        assert_eq!(Change::of(&r).lifecycle(), None);
+        let partial: serde_dynamo::Item =
+            serde_json::from_value(json!({ "state": { "S": "verified" } })).unwrap();
+        let r = record("MODIFY", image(State::Pending, &[]), partial);
+        assert_eq!(Change::of(&r).lifecycle(), None);
+        let r = record(
+            "MODIFY",
+            image(State::Pending, &[]),
+            image(State::Verified, &[]),
+        );
+        assert_eq!(
+            Change::of(&r).lifecycle().map(|l| l.kind),
+            Some(Kind::Verified)
+        );
     }
 }

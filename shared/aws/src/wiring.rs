@@ -163,23 +163,34 @@ impl Wiring {
     }
 
     /// The `App` and the one `SdkConfig` its clients were made from (for further clients).
+    /// The pepper and the RAO key are fetched concurrently: init waits for one round trip.
     async fn start(&self, route: Option<&Route>) -> Result<(App, SdkConfig), StartError> {
         let (mut config, aws) = self.configured(route)?;
         let sdk = crate::sdk::from_env().await;
-        if let Some(id) = &aws.pepper_secret {
+        let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+        let pepper = async {
+            let Some(id) = &aws.pepper_secret else {
+                return Ok(None);
+            };
             let started = std::time::Instant::now();
-            let pepper = fetch_secret(&aws_sdk_secretsmanager::Client::new(&sdk), id).await?;
+            let pepper = fetch_secret(&secrets, id).await?;
             let ms = started.elapsed().as_secs_f64() * 1e3;
             tracing::info!(ms, "pepper fetched from Secrets Manager");
+            Ok::<_, StartError>(Some(pepper))
+        };
+        let key = async {
+            match self.decryptor {
+                Some(parse) => decryptor(&config, &aws, &secrets, parse).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let (pepper, decryptor) = tokio::try_join!(pepper, key)?;
+        if let Some(pepper) = pepper {
             config.pepper = Pepper::new(pepper.as_bytes()).ok_or(ConfigError::Invalid {
                 var: PEPPER_SECRET,
                 reason: format!("must be at least {} bytes", Pepper::MIN_LEN),
             })?;
         }
-        let decryptor = match self.decryptor {
-            Some(parse) => Some(decryptor(&config, &aws, &sdk, parse).await?),
-            None => None,
-        };
         let mut app = self.build(config, &aws, &sdk)?;
         if let Some(d) = decryptor {
             app.decryptor = d;
@@ -223,7 +234,7 @@ fn assemble(
 async fn decryptor(
     config: &Config,
     aws: &AwsSettings,
-    sdk: &SdkConfig,
+    secrets: &aws_sdk_secretsmanager::Client,
     parse: ParseKey,
 ) -> Result<Arc<dyn Decryptor>, StartError> {
     let invalid = |var, reason| ConfigError::Invalid { var, reason };
@@ -231,7 +242,7 @@ async fn decryptor(
         return Ok(parse(&pem.0).map_err(|r| invalid("OTP_RAO_PRIVATE_KEY", r))?);
     }
     let id = Config::require(&aws.rao_key_secret, "OTP_RAO_PRIVATE_KEY_SECRET")?;
-    let pem = fetch_secret(&aws_sdk_secretsmanager::Client::new(sdk), id).await?;
+    let pem = fetch_secret(secrets, id).await?;
     Ok(parse(&pem).map_err(|r| invalid("OTP_RAO_PRIVATE_KEY_SECRET", r))?)
 }
 

@@ -9,7 +9,7 @@ use crate::app::App;
 use crate::config::access::{valid_business, valid_channel, valid_country};
 use crate::config::Access;
 use crate::domain::i18n::Text;
-use crate::domain::{Family, ResendRefusal};
+use crate::domain::{Family, FamilyAttributes, ResendRefusal};
 use crate::http::fields::{Fault, FieldError, Location};
 use crate::http::{self, header_str};
 use crate::service::Outcome;
@@ -29,6 +29,17 @@ pub struct Caller {
     pub country: String,
     pub business: String,
     pub channel: String,
+}
+
+impl Caller {
+    /// What a session records of its caller.
+    pub fn attributes(&self) -> FamilyAttributes {
+        FamilyAttributes::Caller {
+            country: self.country.clone(),
+            business: self.business.clone(),
+            channel: self.channel.clone(),
+        }
+    }
 }
 
 /// Admits a request: credentials first (401: an unauthenticated caller learns nothing of the

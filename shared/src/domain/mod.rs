@@ -1,5 +1,6 @@
 //! Pure domain: codes, sessions, keys, destinations, localisation. No I/O.
 
+pub mod attributes;
 pub mod caller_text;
 pub mod code;
 pub mod destination;
@@ -10,6 +11,7 @@ pub mod regions;
 pub mod session;
 pub mod sms;
 
+pub use attributes::{Attributes, Bound, FamilyAttributes};
 pub use code::{Alphabet, Code, CodeHash, Pepper};
 pub use destination::{Channel, Destination, Email, Origin, E164};
 pub use key::{Family, SessionKey};

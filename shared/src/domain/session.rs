@@ -3,10 +3,10 @@
 //! Every guard is a pure function of the stored session and `now`, evaluated by
 //! the memory store directly and mirrored by the DynamoDB store's condition expressions.
 
+use super::attributes::Attributes;
 use super::code::{Alphabet, CodeHash};
 use super::destination::Destination;
 use super::key::SessionKey;
-use std::collections::BTreeMap;
 
 /// Seconds since the Unix epoch.
 pub type Timestamp = i64;
@@ -138,8 +138,7 @@ pub struct Session {
     pub verified_at: Option<Timestamp>,
     pub language: String,
     pub template: Template,
-    /// Family-specific attributes (originator, customer id…).
-    pub extra: BTreeMap<String, String>,
+    pub attributes: Attributes,
 }
 
 impl Session {
@@ -166,7 +165,7 @@ impl Session {
             verified_at: None,
             language: "en".into(),
             template: Template::default(),
-            extra: BTreeMap::new(),
+            attributes: Attributes::default(),
         }
     }
 

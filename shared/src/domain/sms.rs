@@ -27,6 +27,36 @@ impl Encoding {
     }
 }
 
+/// How a caller asked its SMS to be encoded (the Verify API's `data_coding`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataCoding {
+    /// GSM-7 only: content outside it is refused.
+    Text,
+    /// UCS-2 whatever the content.
+    Unicode,
+    /// GSM-7 when the content fits it, else UCS-2.
+    Auto,
+}
+
+impl DataCoding {
+    pub fn parse(s: &str) -> Option<DataCoding> {
+        match s {
+            "text" => Some(DataCoding::Text),
+            "unicode" => Some(DataCoding::Unicode),
+            "auto" => Some(DataCoding::Auto),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataCoding::Text => "text",
+            DataCoding::Unicode => "unicode",
+            DataCoding::Auto => "auto",
+        }
+    }
+}
+
 /// An SMS's encoding and the segments it is billed as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Measure {

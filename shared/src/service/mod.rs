@@ -6,18 +6,15 @@ use crate::app::App;
 use crate::domain::code::RandomnessError;
 use crate::domain::sms;
 use crate::domain::{
-    Channel, Code, CodeHash, Destination, LimitScope, Policy, ResendRefusal, Session, SessionKey,
-    Status, Template, Timestamp, Transition,
+    Attributes, Bound, Channel, Code, CodeHash, Destination, FamilyAttributes, LimitScope, Policy,
+    ResendRefusal, Session, SessionKey, Status, Template, Timestamp, Transition,
 };
 use crate::ports::{Applied, DeliveryError, Message, StoreError};
 use shield::Charges;
-use std::collections::BTreeMap;
 
 pub mod message;
 pub mod metrics;
 mod shield;
-
-pub use shield::CHARGED;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -52,7 +49,7 @@ pub struct NewSession {
     pub template: Template,
     /// SMS sender id / originator.
     pub sender_id: Option<String>,
-    pub extra: BTreeMap<String, String>,
+    pub family: FamilyAttributes,
     /// What a verifier must present with the code.
     pub binding: Binding,
 }
@@ -117,18 +114,8 @@ pub enum Outcome {
     AlreadyVerified,
 }
 
-const SENDER_ID: &str = "sender_id";
-/// `extra` entry marking a test recipient's session (`OTP_TEST_RECIPIENTS`).
-pub const TEST: &str = "test";
-/// `extra` entries with the first SMS's encoding (`GSM-7`, `UCS-2`) and segments.
-pub const SMS_ENCODING: &str = "sms_encoding";
-pub const SMS_SEGMENTS: &str = "sms_segments";
-/// `extra` entry with the Verify API's `data_coding`; `unicode` bills as UCS-2.
-pub const DATA_CODING: &str = "data_coding";
-/// `extra` entry holding the keyed digest of a session's subject (never the subject), or
-/// `DESTINATION` for a destination-bound session.
+/// The label under which a session's subject is digested (its binding).
 const BINDING: &str = "binding";
-const DESTINATION: &str = "destination";
 
 impl App {
     /// The stored form of `code`; with a subject's binding, the code only matches with it.
@@ -187,37 +174,31 @@ impl App {
             Binding::None => (None, None),
             Binding::Subject(s) => {
                 let digest = self.binding(s);
-                (Some(digest.clone()), Some(digest))
+                (Some(digest.clone()), Some(Bound::Subject(digest)))
             }
             Binding::Destination => (
                 Some(self.binding(new.destination.as_str())),
-                Some(DESTINATION.to_string()),
+                Some(Bound::Destination),
             ),
         };
         let code_hash = self.hash(&new.key, code.expose(), binding.as_deref());
-        let mut extra = new.extra;
-        if let Some(id) = &new.sender_id {
-            extra.insert(SENDER_ID.into(), id.clone());
-        }
-        if let Some(b) = recorded {
-            extra.insert(BINDING.into(), b);
-        }
-        if !charged.is_empty() {
-            extra.insert(shield::CHARGED.into(), charged.join(" "));
-        }
-        if fixed.is_some() {
-            extra.insert(TEST.into(), "true".into());
-        }
+        let mut attributes = Attributes {
+            sender_id: new.sender_id,
+            binding: recorded,
+            charged: charged.to_vec(),
+            test: fixed.is_some(),
+            sms: None,
+            family: new.family,
+        };
         if new.destination.channel() == Channel::Sms {
             let (_, delivered) = split(&code, &new.policy);
-            let m = billed(&new.template.render(delivered.expose()).text, &extra);
-            extra.insert(SMS_ENCODING.into(), m.encoding.as_str().into());
-            extra.insert(SMS_SEGMENTS.into(), m.segments.to_string());
+            let text = new.template.render(delivered.expose()).text;
+            attributes.sms = Some(billed(&text, &attributes));
         }
         let session = Session {
             language: new.language,
             template: new.template,
-            extra,
+            attributes,
             ..Session::open(
                 new.key.clone(),
                 new.destination.clone(),
@@ -262,11 +243,11 @@ impl App {
             .get(r.key)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let recorded = current.extra.get(BINDING).map(String::as_str);
+        let recorded = current.attributes.binding.as_ref();
         let asked = r.subject.map(|s| self.binding(s));
         let same_subject = match (recorded, &asked) {
-            (None | Some(DESTINATION), None) => true,
-            (Some(b), Some(a)) => CodeHash::from_hex(b)
+            (None | Some(Bound::Destination), None) => true,
+            (Some(Bound::Subject(b)), Some(a)) => CodeHash::from_hex(b)
                 .zip(CodeHash::from_hex(a))
                 .is_some_and(|(b, a)| b.matches(&a)),
             _ => false,
@@ -280,8 +261,9 @@ impl App {
         }
         let destination = r.to.take().unwrap_or(current.destination);
         let binding = match recorded {
-            Some(DESTINATION) => Some(self.binding(destination.as_str())),
-            other => other.map(str::to_string),
+            Some(Bound::Destination) => Some(self.binding(destination.as_str())),
+            Some(Bound::Subject(digest)) => Some(digest.clone()),
+            None => None,
         };
         let fixed = self.config.test_recipients.code_for(&destination);
         // A resend's velocity charge is not given back on verify (each SMS sent costs money),
@@ -363,7 +345,7 @@ impl App {
             subject: rendered.subject.filter(|_| email),
             body: rendered.text,
             html: rendered.html.filter(|_| email),
-            sender_id: session.extra.get(SENDER_ID).cloned(),
+            sender_id: session.attributes.sender_id.clone(),
         };
         let (key, to) = (&session.key, &session.destination);
         count(Count::CodesSent, key, to, 1);
@@ -371,7 +353,7 @@ impl App {
             tracing::info!(channel = channel.as_str(), to = %to.masked(), "code delivered");
             count(Count::CodesDelivered, key, to, 1);
             if channel == Channel::Sms {
-                metrics::sms_sent(key, to, billed(&message.body, &session.extra));
+                metrics::sms_sent(key, to, billed(&message.body, &session.attributes));
             }
             return Ok(Issued {
                 session,
@@ -439,9 +421,8 @@ impl App {
         {
             Applied::Yes(s) => {
                 count(Count::Verified, key, &s.destination, 1);
-                let charged = s.extra.get(CHARGED).filter(|_| self.give_back_on_verify);
-                if let Some(charged) = charged {
-                    if let Err(error) = self.give_back(charged).await {
+                if self.give_back_on_verify && !s.attributes.charged.is_empty() {
+                    if let Err(error) = self.give_back(&s.attributes.charged).await {
                         tracing::warn!(%error, "could not give the verified send back");
                     }
                 }
@@ -515,10 +496,10 @@ fn split(code: &Code, policy: &Policy) -> (Option<Code>, Code) {
     ((policy.caller_part_len > 0).then_some(head), tail)
 }
 
-/// How SMS `text` of a session with `extra` bills (the Verify API's `data_coding: unicode`
-/// forces UCS-2).
-fn billed(text: &str, extra: &BTreeMap<String, String>) -> sms::Measure {
-    sms::measure(text, extra.get(DATA_CODING).is_some_and(|d| d == "unicode"))
+/// How SMS `text` of a session with `attributes` bills (the Verify API's `data_coding:
+/// unicode` forces UCS-2).
+fn billed(text: &str, attributes: &Attributes) -> sms::Measure {
+    sms::measure(text, attributes.forces_ucs2())
 }
 
 /// `judge`, counting a code presented too late.

@@ -9,9 +9,6 @@ use crate::domain::key::COUNTER_PREFIX;
 use crate::domain::{Destination, LimitScope, SendBudget, SessionKey, Timestamp};
 use crate::ports::{Counter, StoreError};
 
-/// `extra` entry listing the velocity counters a session's first send was charged to.
-pub const CHARGED: &str = "charged";
-
 /// The counters one send was charged to, so that a send refused or undelivered after its
 /// admission is refunded: only what is delivered stays charged.
 #[derive(Debug, Default)]
@@ -174,10 +171,10 @@ impl App {
     }
 
     /// Gives a verified session's first send back to the velocity counters it was charged to
-    /// (its `CHARGED` entry): sends that end verified are not the pumping signal. One
+    /// (`Attributes::charged`): sends that end verified are not the pumping signal. One
     /// `UpdateItem` per counter. Run off the request path (the sessions table's stream) in AWS.
-    pub async fn give_back(&self, charged: &str) -> Result<(), StoreError> {
-        for key in charged.split(' ').filter(|k| k.starts_with(COUNTER_PREFIX)) {
+    pub async fn give_back(&self, charged: &[String]) -> Result<(), StoreError> {
+        for key in charged.iter().filter(|k| k.starts_with(COUNTER_PREFIX)) {
             self.sessions.give_back(key).await?;
         }
         Ok(())

@@ -7,7 +7,7 @@ use crate::dialects::auth::bearer_client;
 use crate::dialects::idempotency;
 use crate::dialects::problem::{Missing, Problem, Reason};
 use crate::dialects::Reply;
-use crate::domain::{i18n, Channel, Destination, Email, Family, E164};
+use crate::domain::{i18n, Channel, Destination, Email, Family, FamilyAttributes, E164};
 use crate::http::{self, fields::Fields};
 use crate::ports::Contact;
 use crate::service::message::{compose, Compose, Words};
@@ -134,11 +134,6 @@ async fn deliver(
         ..Compose::sms(client, language, code_len, words)
     };
     let message = compose(&app.config, message)?;
-    let mut extra = std::collections::BTreeMap::new();
-    extra.insert("contact_id".into(), contact_id.to_string());
-    if pending {
-        extra.insert("pending".into(), "true".into());
-    }
     app.send(NewSession {
         key: session_key(client, contact_id, &session_id),
         client: client.to_string(),
@@ -147,7 +142,10 @@ async fn deliver(
         language: language.to_string(),
         template: message.template,
         sender_id: message.sender_id,
-        extra,
+        family: FamilyAttributes::Contacts {
+            contact_id,
+            pending,
+        },
         binding: Binding::None,
     })
     .await?;

@@ -11,7 +11,6 @@ use crate::service::message::{compose, Compose, Words};
 use crate::service::{Binding, NewSession};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
-use std::collections::BTreeMap;
 
 pub async fn handle(app: &App, req: &Request, language: &str) -> Result<Reply, Problem> {
     send_once(app, req, Family::Rao, |caller| {
@@ -36,17 +35,13 @@ async fn open(
     let message = compose(&app.config, sms)?;
     app.send(NewSession {
         key: session_key(&caller.client, sid),
-        client: caller.client,
+        client: caller.client.clone(),
         destination: Destination::Phone(phone),
         policy,
         language: language.to_string(),
         template: message.template,
         sender_id: message.sender_id,
-        extra: BTreeMap::from([
-            ("country".to_string(), caller.country),
-            ("business".to_string(), caller.business),
-            ("channel".to_string(), caller.channel),
-        ]),
+        family: caller.attributes(),
         binding: Binding::Destination,
     })
     .await?;

@@ -14,7 +14,6 @@ use crate::service::{Binding, NewSession, Resend};
 use lambda_http::http::HeaderValue;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// Longest SMS the family delivers, prefix + code + suffix with their spaces (and the
 /// autofill line only while it fits): at most 3 segments, UCS-2 when an accent needs it.
@@ -152,14 +151,9 @@ async fn open(
         })
         .await?
     } else {
-        let extra = BTreeMap::from([
-            ("country".to_string(), caller.country),
-            ("business".to_string(), caller.business),
-            ("channel".to_string(), caller.channel),
-        ]);
         app.send(NewSession {
             key,
-            client: caller.client,
+            client: caller.client.clone(),
             destination,
             policy: Policy {
                 code_length: CODE_LEN,
@@ -170,7 +164,7 @@ async fn open(
             language: language.to_string(),
             template: message.template,
             sender_id: message.sender_id,
-            extra,
+            family: caller.attributes(),
             binding: Binding::Subject(body.customer_id),
         })
         .await?

@@ -7,7 +7,6 @@ use crate::dialects::problem::Problem;
 use crate::dialects::Reply;
 use crate::domain::Status;
 use crate::http::{self, fields::FieldError, fields::Location};
-use crate::service;
 use lambda_http::Request;
 
 pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
@@ -19,6 +18,7 @@ pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, 
         })?;
     let session = app.status(&session_key(&client, &id)).await?;
     let state = session.status(app.clock.now());
+    let sms = session.attributes.sms;
     let status = match state {
         Status::Pending => OtpStatus::Open,
         Status::Verified => OtpStatus::Approved,
@@ -31,19 +31,16 @@ pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, 
         channel: "SMS",
         created_at: http::rfc3339(session.created_at),
         delivery_failed: state == Status::Undeliverable,
-        encoding: session.extra.get(service::SMS_ENCODING).map(String::as_str),
+        encoding: sms.map(|m| m.encoding.as_str()),
         expires_at: http::rfc3339(session.expires_at),
         last_sent_at: http::rfc3339(session.last_sent_at),
-        originator: session.extra.get("originator").map(String::as_str),
+        originator: session.attributes.sender_id.as_deref(),
         otp_id: &id,
         recipient: session.destination.masked(),
         resend_count: session.resends(),
-        segments: session
-            .extra
-            .get(service::SMS_SEGMENTS)
-            .and_then(|n| n.parse::<u32>().ok()),
+        segments: sms.map(|m| m.segments),
         status,
-        test: session.extra.contains_key(service::TEST),
+        test: session.attributes.test,
         verified_at: session.verified_at.map(http::rfc3339),
     }))
 }

@@ -6,14 +6,14 @@ use crate::dialects::auth::bearer_client;
 use crate::dialects::idempotency;
 use crate::dialects::problem::Problem;
 use crate::dialects::Reply;
+use crate::domain::sms::{self, DataCoding};
 use crate::domain::{
-    caller_text, sms, Alphabet, Channel, Destination, Family, Policy, Template, E164,
+    caller_text, Alphabet, Channel, Destination, Family, FamilyAttributes, Policy, Template, E164,
 };
 use crate::http::{self, fields::Fault, fields::Fields};
 use crate::service::message::{compose, Compose, Words};
 use crate::service::{Binding, NewSession};
 use lambda_http::{Body, Request, Response};
-use std::collections::BTreeMap;
 
 /// The most one send may cost the caller, as delivered (code and autofill line included):
 /// the seed's 640-character content limit, which is 5 GSM-7 segments.
@@ -23,36 +23,6 @@ const CONTENT_LIMIT: sms::Limit = sms::Limit {
     force_ucs2: false,
 };
 
-/// `data_coding`: how the caller's `content` may be encoded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum DataCoding {
-    /// GSM-7 only: content outside it is refused.
-    Text,
-    /// UCS-2 whatever the content.
-    Unicode,
-    /// GSM-7 when the content fits it, else UCS-2.
-    Auto,
-}
-
-impl DataCoding {
-    fn parse(s: &str) -> Option<DataCoding> {
-        match s {
-            "text" => Some(DataCoding::Text),
-            "unicode" => Some(DataCoding::Unicode),
-            "auto" => Some(DataCoding::Auto),
-            _ => None,
-        }
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            DataCoding::Text => "text",
-            DataCoding::Unicode => "unicode",
-            DataCoding::Auto => "auto",
-        }
-    }
-}
-
 /// A send-otp body, checked.
 struct SendOtp {
     recipient: E164,
@@ -60,7 +30,7 @@ struct SendOtp {
     originator: Option<String>,
     template: Template,
     policy: Policy,
-    extra: BTreeMap<String, String>,
+    family: FamilyAttributes,
 }
 
 fn parse(app: &App, req: &Request, client: &str) -> Result<SendOtp, Problem> {
@@ -167,20 +137,6 @@ fn parse(app: &App, req: &Request, client: &str) -> Result<SendOtp, Problem> {
         ..Compose::sms(client, &lang, code_length.into(), words)
     };
     let message = compose(&app.config, message)?;
-    let mut extra = BTreeMap::new();
-    for (k, v) in [
-        ("template_id", template_id),
-        (
-            "data_coding",
-            data_coding.flatten().map(|d| d.as_str().to_string()),
-        ),
-        ("success_url", success_url),
-        ("failure_url", failure_url),
-    ] {
-        if let Some(v) = v {
-            extra.insert(k.to_string(), v);
-        }
-    }
     let defaults = app.config.verify_defaults;
     Ok(SendOtp {
         recipient,
@@ -195,7 +151,12 @@ fn parse(app: &App, req: &Request, client: &str) -> Result<SendOtp, Problem> {
             alphabet: alphabet.unwrap_or(Alphabet::Numeric),
             ..app.config.policy
         },
-        extra,
+        family: FamilyAttributes::VerifyApi {
+            template_id,
+            data_coding: data_coding.flatten(),
+            success_url,
+            failure_url,
+        },
     })
 }
 
@@ -239,11 +200,8 @@ pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, 
 }
 
 async fn open(app: &App, req: &Request, client: &str) -> Result<Response<Body>, Problem> {
-    let mut body = parse(app, req, client)?;
+    let body = parse(app, req, client)?;
     let otp_id = uuid::Uuid::new_v4().hyphenated().to_string();
-    if let Some(o) = &body.originator {
-        body.extra.insert("originator".into(), o.clone());
-    }
     let session = app
         .send(NewSession {
             key: session_key(client, &otp_id),
@@ -253,7 +211,7 @@ async fn open(app: &App, req: &Request, client: &str) -> Result<Response<Body>, 
             language: body.language,
             template: body.template,
             sender_id: body.originator,
-            extra: body.extra,
+            family: body.family,
             binding: Binding::None,
         })
         .await?
