@@ -4,11 +4,12 @@
 //! every session written must be the same (fewer cases than the memory-only property test:
 //! each step is a round trip).
 
+use crate::state_machine::POLICY;
 use otp_aws::dynamodb::DynamoSessions;
 use otp_core::adapters::memory::MemoryStore;
 use otp_core::domain::{
-    Alphabet, Attributes, Bound, CodeHash, Destination, Email, Family, Pepper, Policy, Session,
-    SessionKey, Transition, E164,
+    Attributes, Bound, CodeHash, Destination, Email, Family, Pepper, Session, SessionKey,
+    Transition, E164,
 };
 use otp_core::ports::{Applied, SessionStore};
 use otp_tests::emulator::{unique, Aws};
@@ -61,23 +62,13 @@ async fn run(dynamo: &DynamoSessions, steps: Vec<Step>) -> Result<(), TestCaseEr
     let hash = |n: u8| -> CodeHash { pepper.hash(&key, &format!("{n:06}")) };
     let phone = Destination::Phone(E164::parse("+447400123456").unwrap());
     let email = Destination::Email(Email::parse("ana@example.com").unwrap());
-    let policy = Policy {
-        validity_secs: 300,
-        max_attempts: 3,
-        max_sends: 3,
-        resend_cooldown_secs: 30,
-        code_length: 6,
-        alphabet: Alphabet::Numeric,
-        caller_part_len: 0,
-        retention_secs: 600,
-    };
     let session = Session {
         attributes: Attributes {
             binding: Some(Bound::Destination),
             charged: vec!["rl#g#sms#1".into()],
             ..Attributes::default()
         },
-        ..Session::open(key.clone(), phone.clone(), hash(0), policy, START)
+        ..Session::open(key.clone(), phone.clone(), hash(0), POLICY, START)
     };
     prop_assert!(dynamo.create(&session).await.unwrap());
     prop_assert!(memory.create(&session).await.unwrap());

@@ -34,7 +34,7 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
-const POLICY: Policy = Policy {
+pub const POLICY: Policy = Policy {
     validity_secs: 300,
     max_attempts: 3,
     max_sends: 3,

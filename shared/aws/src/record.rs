@@ -316,12 +316,12 @@ pub fn from_item(item: &crate::dynamodb::Item) -> Result<Session, StoreError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use aws_sdk_dynamodb::types::AttributeValue;
     use otp_core::domain::{Email, Family, Pepper, E164};
 
-    fn session(now: i64, code: &str) -> Session {
+    pub(crate) fn session(now: i64, code: &str) -> Session {
         let key = SessionKey::new(Family::VerifyApi, "acme", &["86b2"]);
         let policy = Policy {
             validity_secs: 300,

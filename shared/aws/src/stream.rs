@@ -268,23 +268,9 @@ fn detail(s: &Session, kind: Kind) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use otp_core::domain::{Alphabet, CodeHash, Destination, Family, Policy, E164};
 
     fn image(state: State, charged: &[&str]) -> serde_dynamo::Item {
-        let key = SessionKey::new(Family::VerifyApi, "acme", &["86b2"]);
-        let policy = Policy {
-            validity_secs: 300,
-            max_attempts: 5,
-            max_sends: 5,
-            resend_cooldown_secs: 30,
-            code_length: 6,
-            alphabet: Alphabet::Numeric,
-            caller_part_len: 0,
-            retention_secs: 60,
-        };
-        let phone = Destination::Phone(E164::parse("+12025550123").unwrap());
-        let hash = CodeHash::from_hex(&"ab".repeat(32)).unwrap();
-        let mut s = Session::open(key, phone, hash, policy, 1_700_000_000);
+        let mut s = crate::record::tests::session(1_700_000_000, "123456");
         s.state = state;
         s.attributes.charged = charged.iter().map(|c| c.to_string()).collect();
         serde_dynamo::Item::from(crate::record::to_item(&s))
