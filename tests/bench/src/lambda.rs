@@ -93,11 +93,6 @@ fn cpu_of(pid: u32) -> Duration {
     Duration::from_nanos(ns)
 }
 
-/// Moves process `pid` into the cgroup at `dir`.
-fn enter(dir: &Path, pid: u32) {
-    std::fs::write(dir.join("cgroup.procs"), pid.to_string())
-        .unwrap_or_else(|e| panic!("cannot move {pid} into {}: {e}", dir.display()));
-}
 
 /// A function process under the emulator. Dropping it kills the process.
 pub struct Lambda {
@@ -168,7 +163,7 @@ impl Lambda {
         *shared.pid.lock().unwrap() = Some(pid);
         match cpu {
             Cpu::Full => {}
-            Cpu::FromExec(dir) => enter(dir, pid),
+            Cpu::FromExec(dir) => crate::share::enter(dir, pid),
             Cpu::AfterInit(dir) => *shared.throttle_at_poll.lock().unwrap() = Some(dir.clone()),
         }
         count_bytes(child.stdout.take(), shared.clone());
@@ -358,7 +353,7 @@ async fn next(shared: &Shared) -> Reply {
         shared.cpu_at_polls.lock().unwrap().push(cpu_of(pid));
         // Init is over: from here the process runs at its memory size's CPU share.
         if let Some(dir) = shared.throttle_at_poll.lock().unwrap().take() {
-            enter(&dir, pid);
+            crate::share::enter(&dir, pid);
         }
     }
     let Some(job) = shared.jobs.lock().await.recv().await else {

@@ -264,9 +264,10 @@ async fn main() {
             format!("Cold start at 128 MB's CPU share: skipped, no writable cgroup-v1 cpu controller here ({why}).\n"),
         ),
         Ok(group) => {
-            let starts = a.starts.clamp(1, 8);
+            let starts = a.starts.clamp(1, 12);
+            let core = if share::pinned(&group) { ", pinned to one core" } else { "" };
             eprintln!("cold starts at 128 MB's CPU share ({starts} per function and model)");
-            p(&mut out, format!("Cold start at 128 MB's CPU share ({:.1} % of a core in {} ms slices; {starts} starts each, alternating with the bare binary; overhead = first response − the same request warm; extra CPU = the first invocation's CPU time − the warm one's):\n", share::fraction(128) * 100.0, share::PERIOD_US / 1000));
+            p(&mut out, format!("Cold start at 128 MB's CPU share ({:.1} % of a core in {} ms slices{core}; {starts} starts each, alternating with the bare binary; overhead = first response − the same request warm; extra CPU = the first invocation's CPU time − the warm one's):\n", share::fraction(128) * 100.0, share::PERIOD_US / 1000));
             p(&mut out, "| function | exec → ready p50 | exec → first response p50 | warm p50 | overhead p50 | bare overhead p50 | ratio ≤ 1.5 | extra CPU p50 / bare | throttled from exec: overhead p50 / bare | first status |".into());
             p(&mut out, "|---|---:|---:|---:|---:|---:|:-:|---:|---:|---:|".into());
             for f in a.functions() {

@@ -1,7 +1,7 @@
 //! Lambda's CPU share as a cgroup-v1 CPU quota: Lambda gives a function CPU in proportion to
 //! its memory (1,769 MB buy one vCPU), except during init.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Memory that buys one vCPU.
 const MB_PER_VCPU: u64 = 1_769;
@@ -10,10 +10,25 @@ const MB_PER_VCPU: u64 = 1_769;
 /// 100 ms would stall a cold start for up to 93 ms at 128 MB and drown the figures in noise.
 pub const PERIOD_US: u64 = 20_000;
 
+/// The core a throttled process is pinned to.
+const CORE: &str = "1";
+
 /// A group whose quota is `memory_mb`'s share of one core, or why there is none here (no
-/// writable cgroup-v1 `cpu` controller: the bench then skips what needs it).
+/// writable cgroup-v1 `cpu` controller: the bench then skips what needs it). Where the
+/// `cpuset` controller is writable too, a cpuset group of the same name pins the process to
+/// one core: CFS hands out a group's quota to each core in slices, so a process that changes
+/// core can be throttled while its slice on the other core lies unused, which "a share of one
+/// core" does not mean.
 pub fn group(memory_mb: u64) -> Result<PathBuf, String> {
-    let dir = PathBuf::from(format!("/sys/fs/cgroup/cpu/otp-bench-{memory_mb}mb"));
+    let name = format!("otp-bench-{memory_mb}mb");
+    let pinned = Path::new(CPUSET).join(&name);
+    let pin = std::fs::create_dir_all(&pinned)
+        .and_then(|()| std::fs::write(pinned.join("cpuset.cpus"), CORE))
+        .and_then(|()| std::fs::write(pinned.join("cpuset.mems"), "0"));
+    if let Err(e) = pin {
+        eprintln!("no one-core pinning ({}: {e})", pinned.display());
+    }
+    let dir = Path::new("/sys/fs/cgroup/cpu").join(name);
     let quota = PERIOD_US * memory_mb / MB_PER_VCPU;
     let write = |file: &str, value: u64| {
         std::fs::write(dir.join(file), value.to_string())
@@ -23,6 +38,24 @@ pub fn group(memory_mb: u64) -> Result<PathBuf, String> {
     write("cpu.cfs_period_us", PERIOD_US)?;
     write("cpu.cfs_quota_us", quota)?;
     Ok(dir)
+}
+
+const CPUSET: &str = "/sys/fs/cgroup/cpuset";
+
+/// Moves process `pid` (all its threads) into the group at `dir`, and into its cpuset
+/// namesake where there is one.
+pub fn enter(dir: &Path, pid: u32) {
+    let pinned = dir.file_name().map(|n| Path::new(CPUSET).join(n));
+    for group in std::iter::once(dir.to_path_buf()).chain(pinned.filter(|p| p.exists())) {
+        std::fs::write(group.join("cgroup.procs"), pid.to_string())
+            .unwrap_or_else(|e| panic!("cannot move {pid} into {}: {e}", group.display()));
+    }
+}
+
+/// Whether `group` pins to one core.
+pub fn pinned(dir: &Path) -> bool {
+    dir.file_name()
+        .is_some_and(|n| Path::new(CPUSET).join(n).join("cgroup.procs").exists())
 }
 
 /// `memory_mb`'s share of one core.
