@@ -5,13 +5,16 @@ use crate::adapters::outbox::Outbox;
 use crate::adapters::rsa_oaep::RsaOaep;
 use crate::config::Config;
 use crate::ports::{
-    Clock, ContactDirectory, Decryptor, IdempotencyKeys, Sender, SessionStore, SystemClock,
+    Clock, ContactDirectory, Counters, Decryptor, IdempotencyKeys, Sender, SessionStore,
+    SystemClock,
 };
 use std::sync::Arc;
 
 pub struct App {
     pub config: Config,
     pub sessions: Arc<dyn SessionStore>,
+    /// Budgets, velocity counters and guesses (same table as the sessions).
+    pub counters: Arc<dyn Counters>,
     /// Idempotency keys of the send endpoints (same table as the sessions).
     pub keys: Arc<dyn IdempotencyKeys>,
     pub contacts: Arc<dyn ContactDirectory>,
@@ -74,6 +77,7 @@ impl App {
         App {
             config,
             sessions: store.clone(),
+            counters: store.clone(),
             keys: store,
             contacts: Arc::new(contacts),
             sender: outbox,

@@ -1,6 +1,6 @@
 //! The service's ports: narrow async traits, injected as `Arc<dyn …>`.
 
-use crate::domain::{Channel, Destination, Session, SessionKey, Timestamp, Transition};
+use crate::domain::{Channel, CounterKey, Destination, Session, SessionKey, Timestamp, Transition};
 use async_trait::async_trait;
 
 /// The store failed or could not be reached. Opaque to API callers.
@@ -29,28 +29,34 @@ pub trait SessionStore: Send + Sync {
     /// Applies `transition` atomically if its condition holds.
     async fn apply(&self, key: &SessionKey, transition: &Transition)
         -> Result<Applied, StoreError>;
+}
+
+/// Send budgets, velocity counters and a destination's guesses across sessions: one item per
+/// key and window, beside the sessions in the same table.
+#[async_trait]
+pub trait Counters: Send + Sync {
     /// Counts one send on `counter` if its conditions hold; `Ok(false)` when spent.
     async fn take(&self, counter: &Counter) -> Result<bool, StoreError>;
     /// Counts one wrong code on counter `key` while its wrong codes are below `limit`;
     /// `Ok(false)` when spent. The counter may be deleted after `purge_at`.
     async fn take_guess(
         &self,
-        key: &str,
+        key: &CounterKey,
         limit: u32,
         purge_at: Timestamp,
     ) -> Result<bool, StoreError>;
     /// A counted send was verified: one send fewer and one verified more on counter `key`,
     /// if it still exists with a send to give back.
-    async fn give_back(&self, key: &str) -> Result<(), StoreError>;
+    async fn give_back(&self, key: &CounterKey) -> Result<(), StoreError>;
     /// A counted send was not delivered (refused later, or delivery failed): one send fewer
     /// on counter `key`, if it still has one.
-    async fn refund(&self, key: &str) -> Result<(), StoreError>;
+    async fn refund(&self, key: &CounterKey) -> Result<(), StoreError>;
 }
 
 /// A counter of sends over one window, stored beside the sessions.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Counter {
-    pub key: String,
+    pub key: CounterKey,
     /// A send is counted while the counter's sends are below this…
     pub limit: u32,
     /// …or below the window's verified sends (a limit that grows with genuine traffic).

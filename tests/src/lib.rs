@@ -166,6 +166,7 @@ impl Harness {
         let app = App {
             config: config(),
             sessions: store.clone(),
+            counters: store.clone(),
             keys: store.clone(),
             contacts: Arc::new(MemoryContacts::new(contacts())),
             sender: sender.unwrap_or_else(|| outbox.clone()),

@@ -8,8 +8,8 @@ use crate::state_machine::POLICY;
 use otp_aws::dynamodb::DynamoSessions;
 use otp_core::adapters::memory::MemoryStore;
 use otp_core::domain::{
-    Attributes, Bound, CodeHash, Destination, Email, Family, Pepper, Session, SessionKey,
-    Transition, E164,
+    Attributes, Bound, CodeHash, CounterKey, Destination, Email, Family, Pepper, Session,
+    SessionKey, Transition, E164,
 };
 use otp_core::ports::{Applied, SessionStore};
 use otp_tests::emulator::{unique, Aws};
@@ -65,7 +65,7 @@ async fn run(dynamo: &DynamoSessions, steps: Vec<Step>) -> Result<(), TestCaseEr
     let session = Session {
         attributes: Attributes {
             binding: Some(Bound::Destination),
-            charged: vec!["rl#g#sms#1".into()],
+            charged: vec![CounterKey::new("g#sms", 1)],
             ..Attributes::default()
         },
         ..Session::open(key.clone(), phone.clone(), hash(0), POLICY, START)

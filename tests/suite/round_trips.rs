@@ -2,8 +2,8 @@
 //! decorator around the store: the cost table of `docs/performance.md`, checked.
 
 use async_trait::async_trait;
-use otp_core::domain::{Session, SessionKey, Transition};
-use otp_core::ports::{Applied, Counter, SessionStore, StoreError};
+use otp_core::domain::{CounterKey, Session, SessionKey, Transition};
+use otp_core::ports::{Applied, Counter, Counters, SessionStore, StoreError};
 use otp_tests::{Harness, Req};
 use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -44,19 +44,28 @@ impl SessionStore for Counted {
         self.writes.fetch_add(1, Ordering::SeqCst);
         self.inner.apply(key, transition).await
     }
+}
+
+#[async_trait]
+impl Counters for Counted {
     async fn take(&self, counter: &Counter) -> Result<bool, StoreError> {
         self.writes.fetch_add(1, Ordering::SeqCst);
         self.inner.take(counter).await
     }
-    async fn take_guess(&self, key: &str, limit: u32, purge_at: i64) -> Result<bool, StoreError> {
+    async fn take_guess(
+        &self,
+        key: &CounterKey,
+        limit: u32,
+        purge_at: i64,
+    ) -> Result<bool, StoreError> {
         self.writes.fetch_add(1, Ordering::SeqCst);
         self.inner.take_guess(key, limit, purge_at).await
     }
-    async fn give_back(&self, key: &str) -> Result<(), StoreError> {
+    async fn give_back(&self, key: &CounterKey) -> Result<(), StoreError> {
         self.writes.fetch_add(1, Ordering::SeqCst);
         self.inner.give_back(key).await
     }
-    async fn refund(&self, key: &str) -> Result<(), StoreError> {
+    async fn refund(&self, key: &CounterKey) -> Result<(), StoreError> {
         self.writes.fetch_add(1, Ordering::SeqCst);
         self.inner.refund(key).await
     }
@@ -67,6 +76,7 @@ async fn each_use_case_costs_what_the_readme_says() {
     let mut h = Harness::new();
     let store = Arc::new(Counted::default());
     h.app.sessions = store.clone();
+    h.app.counters = store.clone();
     // As in AWS, where the sessions table's stream gives verified sends back.
     h.app.give_back_on_verify = false;
 

@@ -2,7 +2,7 @@
 //! expected outcome, and `template.yaml`, `functions/` and `events/` match the route table.
 
 use otp_core::dialects::{contacts, rao, telemarketing, verify_api};
-use otp_core::domain::{Destination, SessionKey, Template, E164};
+use otp_core::domain::{CounterKey, Destination, SessionKey, Template, E164};
 use otp_core::ports::Counter;
 use otp_core::service::{Binding, NewSession, Outcome};
 use otp_core::ROUTES;
@@ -120,7 +120,7 @@ async fn every_sample_event_runs_through_its_handler() {
 async fn the_stream_sample_gives_its_verified_send_back() {
     let h = otp_tests::Harness::new();
     let counter = |key: &str| Counter {
-        key: key.into(),
+        key: CounterKey::from_stored(key).unwrap(),
         limit: 1,
         relative: false,
         guess_limit: None,
@@ -129,9 +129,9 @@ async fn the_stream_sample_gives_its_verified_send_back() {
     let event: serde_json::Value =
         serde_json::from_str(&read("events/session-events.json")).unwrap();
     for key in ["rl#p#+120255#498611", "rl#k#US#498611"] {
-        assert!(h.app.sessions.take(&counter(key)).await.unwrap());
+        assert!(h.app.counters.take(&counter(key)).await.unwrap());
         assert!(
-            !h.app.sessions.take(&counter(key)).await.unwrap(),
+            !h.app.counters.take(&counter(key)).await.unwrap(),
             "{key} full"
         );
     }
@@ -142,7 +142,7 @@ async fn the_stream_sample_gives_its_verified_send_back() {
     assert_eq!(out, serde_json::json!({ "batchItemFailures": [] }));
     for key in ["rl#p#+120255#498611", "rl#k#US#498611"] {
         assert!(
-            h.app.sessions.take(&counter(key)).await.unwrap(),
+            h.app.counters.take(&counter(key)).await.unwrap(),
             "{key} given back"
         );
     }

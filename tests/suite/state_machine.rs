@@ -1,10 +1,14 @@
-//! A property test over the session state machine, through the use cases over the memory
-//! store: whatever sequence of sends, resends, checks, verifies, wrong guesses and clock moves,
-//! no wrong or stale code verifies, nothing verifies twice, and no more wrong attempts are
-//! counted than the maximum.
+//! A property test over the session state machine, through the use cases: whatever sequence
+//! of sends, resends, checks, verifies, wrong guesses and clock moves, no wrong or stale code
+//! verifies, nothing verifies twice, and no more wrong attempts are counted than the maximum.
+//! Over the memory store (256 cases), and over DynamoDB and SNS in moto (8 cases: each step is
+//! a round trip or three).
 
+use otp_core::adapters::memory::ManualClock;
 use otp_core::domain::{Alphabet, Destination, Family, Policy, SessionKey, Template, E164};
 use otp_core::service::{Binding, NewSession, Outcome, Resend};
+use otp_core::App;
+use otp_tests::emulator::Aws;
 use otp_tests::Harness;
 use proptest::prelude::*;
 
@@ -45,13 +49,29 @@ pub const POLICY: Policy = Policy {
     retention_secs: 3_600,
 };
 
-async fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
-    let h = Harness::new();
+/// The service under test: its app, its clock, where its codes go and how to read the last.
+struct Service<'a, F> {
+    app: &'a App,
+    clock: &'a ManualClock,
+    phone: &'a str,
+    last_code: F,
+}
+
+async fn run<F: AsyncFn() -> String>(
+    s: Service<'_, F>,
+    steps: Vec<Step>,
+) -> Result<(), TestCaseError> {
+    let Service {
+        app,
+        clock,
+        phone,
+        last_code,
+    } = s;
     let key = SessionKey::new(Family::VerifyApi, "acme", &["prop"]);
     let new = NewSession {
         client: "acme".into(),
         key: key.clone(),
-        destination: Destination::Phone(E164::parse("+12025550123").unwrap()),
+        destination: Destination::Phone(E164::parse(phone).unwrap()),
         policy: POLICY,
         language: "en".into(),
         template: Template {
@@ -62,8 +82,8 @@ async fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
         family: Default::default(),
         binding: Binding::None,
     };
-    h.app.send(new).await.expect("first send");
-    let mut current = h.last_code();
+    app.send(new).await.expect("first send");
+    let mut current = last_code().await;
     let mut stale: Vec<String> = Vec::new();
     let mut approvals = 0;
     for step in steps {
@@ -71,13 +91,13 @@ async fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
         let old = stale.last().cloned().filter(|c| *c != current);
         let (presented, consume) = match &step {
             Step::Resend => {
-                if h.app.resend(Resend::of("acme", &key)).await.is_ok() {
-                    stale.push(std::mem::replace(&mut current, h.last_code()));
+                if app.resend(Resend::of("acme", &key)).await.is_ok() {
+                    stale.push(std::mem::replace(&mut current, last_code().await));
                 }
                 continue;
             }
             Step::Wait(secs) => {
-                h.clock.advance(i64::from(*secs));
+                clock.advance(i64::from(*secs));
                 continue;
             }
             Step::CheckRight => (current.clone(), false),
@@ -94,10 +114,10 @@ async fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
             },
         };
         let outcome = match consume {
-            true => h.app.verify(&key, &presented, None).await,
-            false => h.app.check(&key, &presented, None).await,
+            true => app.verify(&key, &presented, None).await,
+            false => app.check(&key, &presented, None).await,
         }
-        .expect("memory store does not fail");
+        .expect("the store does not fail");
         let right = presented == current;
         if matches!(outcome, Outcome::Valid { .. }) {
             prop_assert!(right, "{step:?} accepted a wrong or stale code");
@@ -105,7 +125,7 @@ async fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                 approvals += 1;
             }
         }
-        let session = h.app.status(&key).await.unwrap();
+        let session = app.status(&key).await.unwrap();
         prop_assert!(
             session.attempts <= POLICY.max_attempts,
             "{} attempts",
@@ -116,12 +136,42 @@ async fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn no_sequence_verifies_a_wrong_code_twice_or_over_counts(steps in prop::collection::vec(step(), 1..40)) {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        runtime.block_on(run(steps))?;
+        let h = Harness::new();
+        let service = Service {
+            app: &h.app,
+            clock: &h.clock,
+            phone: "+12025550123",
+            last_code: async || h.last_code(),
+        };
+        runtime().block_on(run(service, steps))?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_sequence_verifies_a_wrong_code_twice_or_over_counts_in_dynamodb(steps in prop::collection::vec(step(), 1..30)) {
+        let runtime = runtime();
+        let aws = runtime.block_on(Aws::new());
+        let service = Service {
+            app: &aws.app,
+            clock: &aws.clock,
+            phone: &aws.phone,
+            last_code: async || aws.last_code(&aws.phone).await,
+        };
+        runtime.block_on(run(service, steps))?;
     }
 }

@@ -9,8 +9,10 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use aws_sdk_dynamodb::Client;
 use otp_core::config::fraud::NON_GEOGRAPHIC;
-use otp_core::domain::{Destination, Session, SessionKey, State, Transition};
-use otp_core::ports::{Applied, Contact, ContactDirectory, Counter, SessionStore, StoreError};
+use otp_core::domain::{CounterKey, Destination, Session, SessionKey, State, Transition};
+use otp_core::ports::{
+    Applied, Contact, ContactDirectory, Counter, Counters, SessionStore, StoreError,
+};
 use std::collections::HashMap;
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -126,6 +128,10 @@ impl SessionStore for DynamoSessions {
             Err(e) => Err(unavailable(e)),
         }
     }
+}
+
+#[async_trait]
+impl Counters for DynamoSessions {
     /// `SET sends = if_not_exists(sends, 0) + 1` while its conditions hold: one `UpdateItem`.
     async fn take(&self, c: &Counter) -> Result<bool, StoreError> {
         let mut below = "(attribute_not_exists(#n) OR #n < :limit".to_string();
@@ -153,7 +159,12 @@ impl SessionStore for DynamoSessions {
         written(request.condition_expression(below).send().await)
     }
 
-    async fn take_guess(&self, key: &str, limit: u32, purge_at: i64) -> Result<bool, StoreError> {
+    async fn take_guess(
+        &self,
+        key: &CounterKey,
+        limit: u32,
+        purge_at: i64,
+    ) -> Result<bool, StoreError> {
         let request = self
             .counter(
                 key,
@@ -166,7 +177,7 @@ impl SessionStore for DynamoSessions {
         written(request.send().await)
     }
 
-    async fn give_back(&self, key: &str) -> Result<(), StoreError> {
+    async fn give_back(&self, key: &CounterKey) -> Result<(), StoreError> {
         let request = self
             .counter(
                 key,
@@ -179,7 +190,7 @@ impl SessionStore for DynamoSessions {
         written(request.send().await).map(|_| ())
     }
 
-    async fn refund(&self, key: &str) -> Result<(), StoreError> {
+    async fn refund(&self, key: &CounterKey) -> Result<(), StoreError> {
         let request = self
             .counter(key, "SET #n = #n - :one")
             .condition_expression("#n > :zero")
@@ -199,12 +210,12 @@ pub(crate) fn number(v: impl ToString) -> AttributeValue {
 
 impl DynamoSessions {
     /// An `UpdateItem` of counter `key` with `set`; `:zero`, `:one` and `#purge` defined.
-    fn counter(&self, key: &str, set: &str) -> UpdateItemFluentBuilder {
+    fn counter(&self, key: &CounterKey, set: &str) -> UpdateItemFluentBuilder {
         let mut request = self
             .client
             .update_item()
             .table_name(&self.table)
-            .key(KEY, AttributeValue::S(key.to_string()))
+            .key(KEY, AttributeValue::S(key.as_str().to_string()))
             .update_expression(set)
             .expression_attribute_values(":zero", number(0))
             .expression_attribute_values(":one", number(1));

@@ -5,8 +5,8 @@
 use otp_core::config::fraud::NON_GEOGRAPHIC;
 use otp_core::domain::sms::{DataCoding, Encoding, Measure};
 use otp_core::domain::{
-    Alphabet, Attributes, Bound, Channel, CodeHash, Destination, FamilyAttributes, Origin, Policy,
-    Session, SessionKey, State, Template,
+    Alphabet, Attributes, Bound, Channel, CodeHash, CounterKey, Destination, FamilyAttributes,
+    Origin, Policy, Session, SessionKey, State, Template,
 };
 use otp_core::ports::StoreError;
 use serde::{Deserialize, Serialize};
@@ -114,7 +114,10 @@ impl Extra {
                 Bound::Subject(digest) => digest.clone(),
                 Bound::Destination => DESTINATION.to_string(),
             }),
-            charged: (!a.charged.is_empty()).then(|| a.charged.join(" ")),
+            charged: (!a.charged.is_empty()).then(|| {
+                let keys: Vec<&str> = a.charged.iter().map(CounterKey::as_str).collect();
+                keys.join(" ")
+            }),
             test: a.test.then(|| TRUE.to_string()),
             sms_encoding: a.sms.map(|m| m.encoding.as_str().to_string()),
             sms_segments: a.sms.map(|m| m.segments.to_string()),
@@ -197,7 +200,7 @@ impl Extra {
             }),
             charged: self
                 .charged
-                .map(|c| c.split(' ').map(str::to_string).collect())
+                .map(|c| c.split(' ').filter_map(CounterKey::from_stored).collect())
                 .unwrap_or_default(),
             test: self.test.as_deref() == Some(TRUE),
             sms,
@@ -346,7 +349,10 @@ pub(crate) mod tests {
         s.attributes = Attributes {
             sender_id: Some("ACME".into()),
             binding: Some(Bound::Destination),
-            charged: vec!["rl#p#+1202555#1".into(), "rl#g#sms#1".into()],
+            charged: ["rl#p#+1202555#1", "rl#g#sms#1"]
+                .into_iter()
+                .filter_map(CounterKey::from_stored)
+                .collect(),
             test: true,
             sms: Some(Measure {
                 encoding: Encoding::Ucs2,

@@ -6,7 +6,7 @@ use crate::record::SessionRecord;
 use async_trait::async_trait;
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
-use otp_core::domain::{Destination, Session, SessionKey, State};
+use otp_core::domain::{CounterKey, Destination, Session, SessionKey, State};
 use otp_core::http::rfc3339;
 use otp_core::App;
 use serde::Deserialize;
@@ -186,7 +186,7 @@ impl Change {
     }
 
     /// The counters charged by a session this record shows turning from pending to verified.
-    fn verified_charges(&self) -> Option<&[String]> {
+    fn verified_charges(&self) -> Option<&[CounterKey]> {
         match (&self.old, &self.new) {
             (Some(old), Some(new))
                 if old.state == State::Pending
@@ -272,7 +272,10 @@ mod tests {
     fn image(state: State, charged: &[&str]) -> serde_dynamo::Item {
         let mut s = crate::record::tests::session(1_700_000_000, "123456");
         s.state = state;
-        s.attributes.charged = charged.iter().map(|c| c.to_string()).collect();
+        s.attributes.charged = charged
+            .iter()
+            .map(|c| CounterKey::from_stored(c).unwrap())
+            .collect();
         serde_dynamo::Item::from(crate::record::to_item(&s))
     }
 
@@ -289,7 +292,13 @@ mod tests {
         let charged = ["rl#p#+1202555#1"];
         let turn = |old, new| {
             let r = record("MODIFY", image(old, &charged), image(new, &charged));
-            Change::of(&r).verified_charges().map(<[String]>::to_vec)
+            let charged = Change::of(&r).verified_charges()?.to_vec();
+            Some(
+                charged
+                    .iter()
+                    .map(|c| c.as_str().to_string())
+                    .collect::<Vec<_>>(),
+            )
         };
         assert_eq!(
             turn(State::Pending, State::Verified),

@@ -216,6 +216,7 @@ fn assemble(
     Ok(App {
         config,
         sessions: sessions.clone(),
+        counters: sessions.clone(),
         keys: sessions,
         contacts,
         sender: Arc::new(ByChannel {

@@ -1,8 +1,8 @@
 //! In-memory store, contact directory and settable clock: for the local server and tests.
 
-use crate::domain::{Session, SessionKey, Timestamp, Transition};
+use crate::domain::{CounterKey, Session, SessionKey, Timestamp, Transition};
 use crate::ports::{
-    Applied, Claim, Clock, Contact, ContactDirectory, Counter, IdempotencyKeys, Replay,
+    Applied, Claim, Clock, Contact, ContactDirectory, Counter, Counters, IdempotencyKeys, Replay,
     SessionStore, StoreError,
 };
 use async_trait::async_trait;
@@ -153,10 +153,13 @@ impl SessionStore for MemoryStore {
             other => Ok(Applied::No(other.map(|s| s.clone()))),
         }
     }
+}
 
+#[async_trait]
+impl Counters for MemoryStore {
     async fn take(&self, c: &Counter) -> Result<bool, StoreError> {
         let mut counters = self.counters();
-        let t = counters.entry(c.key.clone()).or_default();
+        let t = counters.entry(c.key.as_str().to_string()).or_default();
         let below = t.sends < c.limit || (c.relative && t.sends < t.verified);
         if !below || c.guess_limit.is_some_and(|g| t.guesses >= g) {
             return Ok(false);
@@ -165,9 +168,14 @@ impl SessionStore for MemoryStore {
         Ok(true)
     }
 
-    async fn take_guess(&self, key: &str, limit: u32, _: Timestamp) -> Result<bool, StoreError> {
+    async fn take_guess(
+        &self,
+        key: &CounterKey,
+        limit: u32,
+        _: Timestamp,
+    ) -> Result<bool, StoreError> {
         let mut counters = self.counters();
-        let t = counters.entry(key.to_string()).or_default();
+        let t = counters.entry(key.as_str().to_string()).or_default();
         if t.guesses >= limit {
             return Ok(false);
         }
@@ -175,16 +183,24 @@ impl SessionStore for MemoryStore {
         Ok(true)
     }
 
-    async fn give_back(&self, key: &str) -> Result<(), StoreError> {
-        if let Some(t) = self.counters().get_mut(key).filter(|t| t.sends > 0) {
+    async fn give_back(&self, key: &CounterKey) -> Result<(), StoreError> {
+        if let Some(t) = self
+            .counters()
+            .get_mut(key.as_str())
+            .filter(|t| t.sends > 0)
+        {
             t.sends -= 1;
             t.verified += 1;
         }
         Ok(())
     }
 
-    async fn refund(&self, key: &str) -> Result<(), StoreError> {
-        if let Some(t) = self.counters().get_mut(key).filter(|t| t.sends > 0) {
+    async fn refund(&self, key: &CounterKey) -> Result<(), StoreError> {
+        if let Some(t) = self
+            .counters()
+            .get_mut(key.as_str())
+            .filter(|t| t.sends > 0)
+        {
             t.sends -= 1;
         }
         Ok(())

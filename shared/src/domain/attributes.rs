@@ -2,6 +2,7 @@
 //! bound to, the counters its first send was charged to, how its first SMS measured, whether
 //! it is a test recipient's, and its family's own attributes.
 
+use super::key::CounterKey;
 use super::sms::{DataCoding, Encoding, Measure};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -10,7 +11,7 @@ pub struct Attributes {
     pub sender_id: Option<String>,
     pub binding: Option<Bound>,
     /// Keys of the velocity counters the first send was charged to (given back on verify).
-    pub charged: Vec<String>,
+    pub charged: Vec<CounterKey>,
     /// A test recipient's session (`OTP_TEST_RECIPIENTS`): nothing was delivered.
     pub test: bool,
     /// The first SMS's encoding and segments.

@@ -59,11 +59,26 @@ impl Family {
 const PART: &AsciiSet = &CONTROLS.add(b'#').add(b'%');
 
 /// The prefix of every counter's key (the fraud shield's and the budgets' windows).
-pub const COUNTER_PREFIX: &str = "rl#";
+const COUNTER_PREFIX: &str = "rl#";
 
-/// The key of a counter's window: `rl#<scope>#<window index>` (`rl#p#+1202555#9`).
-pub fn counter_key(scope_id: &str, index: i64) -> String {
-    format!("{COUNTER_PREFIX}{scope_id}#{index}")
+/// The store key of a counter's window: `rl#<scope>#<window index>` (`rl#p#+1202555#9`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CounterKey(String);
+
+impl CounterKey {
+    pub fn new(scope_id: &str, index: i64) -> CounterKey {
+        CounterKey(format!("{COUNTER_PREFIX}{scope_id}#{index}"))
+    }
+
+    /// A key read back from the store; `None` unless it is a counter's.
+    pub fn from_stored(key: &str) -> Option<CounterKey> {
+        key.starts_with(COUNTER_PREFIX)
+            .then(|| CounterKey(key.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// The key of an `Idempotency-Key` record: `idem#<family>#<client>#<key>`, each part escaped

@@ -1,6 +1,7 @@
 //! Abuse limits: send budgets over fixed windows, per destination and per client, and the
 //! fraud shield's counters (per number prefix, per country, per deployment).
 
+use super::key::CounterKey;
 use super::session::Timestamp;
 
 /// At most `limit` sends per `window_secs`.
@@ -39,7 +40,7 @@ impl LimitScope {
 /// The counter of one window: its store key and when it resets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Window {
-    pub key: String,
+    pub key: CounterKey,
     pub resets_at: Timestamp,
 }
 
@@ -49,7 +50,7 @@ impl SendBudget {
         let width = i64::from(self.window_secs.max(1));
         let index = now.div_euclid(width);
         Window {
-            key: super::key::counter_key(scope_id, index),
+            key: CounterKey::new(scope_id, index),
             resets_at: (index + 1) * width,
         }
     }

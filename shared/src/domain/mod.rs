@@ -14,6 +14,6 @@ pub mod sms;
 pub use attributes::{Attributes, Bound, FamilyAttributes};
 pub use code::{Alphabet, Code, CodeHash, Pepper};
 pub use destination::{Channel, Destination, Email, Origin, E164};
-pub use key::{Family, SessionKey};
+pub use key::{CounterKey, Family, SessionKey};
 pub use limits::{LimitScope, SendBudget};
 pub use session::{Policy, ResendRefusal, Session, State, Status, Template, Timestamp, Transition};

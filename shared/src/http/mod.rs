@@ -154,6 +154,11 @@ impl From<BodyError> for FieldError {
 }
 
 /// The body as a JSON object; an empty body reads as `{}` only when `empty_ok`.
+/// The request's JSON object body as `B` (a struct of `fields::Input`s).
+pub fn body<B: serde::de::DeserializeOwned + Default>(req: &Request) -> Result<B, BodyError> {
+    json_object(req, false).map(fields::from_map)
+}
+
 pub fn json_object(
     req: &Request,
     empty_ok: bool,

@@ -6,8 +6,9 @@ use crate::app::App;
 use crate::domain::code::RandomnessError;
 use crate::domain::sms;
 use crate::domain::{
-    Attributes, Bound, Channel, Code, CodeHash, Destination, FamilyAttributes, LimitScope, Policy,
-    ResendRefusal, Session, SessionKey, Status, Template, Timestamp, Transition,
+    Attributes, Bound, Channel, Code, CodeHash, CounterKey, Destination, FamilyAttributes,
+    LimitScope, Policy, ResendRefusal, Session, SessionKey, Status, Template, Timestamp,
+    Transition,
 };
 use crate::ports::{Applied, DeliveryError, Message, StoreError};
 use shield::Charges;
@@ -163,7 +164,7 @@ impl App {
         &self,
         new: NewSession,
         fixed: Option<&str>,
-        charged: &[String],
+        charged: &[CounterKey],
         now: Timestamp,
     ) -> Result<Issued, ServiceError> {
         let code = match fixed {

@@ -5,8 +5,7 @@
 use super::metrics::{count, count_rule, Count};
 use super::ServiceError;
 use crate::app::App;
-use crate::domain::key::COUNTER_PREFIX;
-use crate::domain::{Destination, LimitScope, SendBudget, SessionKey, Timestamp};
+use crate::domain::{CounterKey, Destination, LimitScope, SendBudget, SessionKey, Timestamp};
 use crate::ports::{Counter, StoreError};
 
 /// The counters one send was charged to, so that a send refused or undelivered after its
@@ -14,9 +13,9 @@ use crate::ports::{Counter, StoreError};
 #[derive(Debug, Default)]
 pub(super) struct Charges {
     /// Every counter key taken, in order.
-    taken: Vec<String>,
+    taken: Vec<CounterKey>,
     /// Those of them relative to verified sends (the give-back's, stored with the session).
-    pub(super) relative: Vec<String>,
+    pub(super) relative: Vec<CounterKey>,
 }
 
 /// A counter a send is charged to.
@@ -99,7 +98,7 @@ impl App {
         }
         let mut charged = Charges::default();
         for c in charges {
-            let taken = match self.sessions.take(&c.counter).await {
+            let taken = match self.counters.take(&c.counter).await {
                 Ok(taken) => taken,
                 Err(e) => {
                     self.refund(&charged).await;
@@ -134,7 +133,7 @@ impl App {
     /// refuses is logged: the counter stays over by one, the safe side of a budget.
     pub(super) async fn refund(&self, charges: &Charges) {
         for key in &charges.taken {
-            if let Err(error) = self.sessions.refund(key).await {
+            if let Err(error) = self.counters.refund(key).await {
                 tracing::warn!(%error, "could not refund a send's counter");
             }
         }
@@ -158,7 +157,7 @@ impl App {
         )
         .counter;
         if self
-            .sessions
+            .counters
             .take_guess(&counter.key, fraud.guesses, counter.purge_at)
             .await?
         {
@@ -173,9 +172,9 @@ impl App {
     /// Gives a verified session's first send back to the velocity counters it was charged to
     /// (`Attributes::charged`): sends that end verified are not the pumping signal. One
     /// `UpdateItem` per counter. Run off the request path (the sessions table's stream) in AWS.
-    pub async fn give_back(&self, charged: &[String]) -> Result<(), StoreError> {
-        for key in charged.iter().filter(|k| k.starts_with(COUNTER_PREFIX)) {
-            self.sessions.give_back(key).await?;
+    pub async fn give_back(&self, charged: &[CounterKey]) -> Result<(), StoreError> {
+        for key in charged {
+            self.counters.give_back(key).await?;
         }
         Ok(())
     }

@@ -93,7 +93,6 @@ fn cpu_of(pid: u32) -> Duration {
     Duration::from_nanos(ns)
 }
 
-
 /// A function process under the emulator. Dropping it kills the process.
 pub struct Lambda {
     child: tokio::process::Child,

@@ -8,7 +8,8 @@ use crate::dialects::idempotency;
 use crate::dialects::problem::{Missing, Problem, Reason};
 use crate::dialects::Reply;
 use crate::domain::{i18n, Channel, Destination, Email, Family, FamilyAttributes, E164};
-use crate::http::{self, fields::Fields};
+use crate::http;
+use crate::http::fields::{Faults, Input, Str};
 use crate::ports::Contact;
 use crate::service::message::{compose, Compose, Words};
 use crate::service::{Binding, NewSession};
@@ -25,6 +26,16 @@ pub async fn handle_pending(app: &App, req: &Request, language: &str) -> Result<
     send(app, req, true, language).await
 }
 
+/// A send body as sent.
+#[derive(Default, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct SendBody {
+    session_id: Input<Str>,
+    channel: Input<Str>,
+    template_metadata_key: Input<Str>,
+}
+
+/// A send body, checked.
 struct SendRequest {
     session_id: Option<String>,
     channel: Channel,
@@ -32,10 +43,11 @@ struct SendRequest {
 }
 
 fn parse(req: &Request, pending: bool) -> Result<SendRequest, Problem> {
-    let mut f = Fields::new(http::json_object(req, false)?);
-    let session_id = f.opt_str("sessionId");
-    let channel = f.str("channel");
-    let template_key = f.opt_str("templateMetadataKey");
+    let body: SendBody = http::body(req)?;
+    let mut f = Faults::default();
+    let session_id = f.opt("sessionId", body.session_id);
+    let channel = f.req("channel", body.channel);
+    let template_key = f.opt("templateMetadataKey", body.template_metadata_key);
     if session_id.as_deref().is_some_and(|s| !valid_session_id(s)) {
         f.invalid("sessionId", SESSION_ID_RULE);
     }

@@ -26,7 +26,7 @@ async fn open(
     caller: Caller,
 ) -> Result<Response<Body>, Problem> {
     let sid = sid(req)?;
-    let phone = phone(app, http::json_object(req, false)?, "").map_err(Problem::invalid)?;
+    let phone = phone(app, http::body(req)?, "").map_err(Problem::invalid)?;
     // A session already open for this `sid` gets a fresh code (to this phone), within the
     // resend rules; the code is bound to the phone, so only that phone validates it.
     let policy = app.config.policy;

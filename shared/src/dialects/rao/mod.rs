@@ -11,11 +11,10 @@ use super::problem::{Problem, Reason};
 use crate::app::App;
 use crate::domain::i18n::Text;
 use crate::domain::{Family, ResendRefusal, SessionKey, E164};
-use crate::http::fields::{FieldError, Fields};
+use crate::http::fields::{Faults, FieldError, Input, Str};
 use base64::Engine;
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
-use serde_json::{Map, Value};
 
 /// This family's wire form.
 pub struct Rao;
@@ -113,13 +112,21 @@ fn decrypt(app: &App, ciphertext: &str, valid: impl Fn(&str) -> bool) -> Option<
 
 const PHONE_RULE: &str = "must be the base64 RSA-OAEP (SHA-256) ciphertext, under the service's public key, of the national number: 4-14 digits, valid with phoneCountryCode";
 
-/// `{phoneCountryCode, encryptedPhoneNumber}` of `map`, decrypted into a number valid for its
-/// country. Every way the ciphertext can fail gets the same answer. Fields are named with
-/// `prefix` (`phone.` inside validate's body).
-fn phone(app: &App, map: Map<String, Value>, prefix: &str) -> Result<E164, Vec<FieldError>> {
-    let mut f = Fields::new(map);
-    let code = f.str("phoneCountryCode");
-    let ciphertext = f.str("encryptedPhoneNumber");
+/// An encrypted phone as sent: generate's body, validate's `phone`.
+#[derive(Default, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PhoneBody {
+    phone_country_code: Input<Str>,
+    encrypted_phone_number: Input<Str>,
+}
+
+/// `{phoneCountryCode, encryptedPhoneNumber}` decrypted into a number valid for its country.
+/// Every way the ciphertext can fail gets the same answer. Fields are named with `prefix`
+/// (`phone.` inside validate's body).
+fn phone(app: &App, body: PhoneBody, prefix: &str) -> Result<E164, Vec<FieldError>> {
+    let mut f = Faults::default();
+    let code = f.req("phoneCountryCode", body.phone_country_code);
+    let ciphertext = f.req("encryptedPhoneNumber", body.encrypted_phone_number);
     if code.as_deref().is_some_and(|c| !valid_country_code(c)) {
         f.invalid("phoneCountryCode", "must match ^\\+\\d{1,4}$");
     }

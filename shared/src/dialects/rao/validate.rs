@@ -1,21 +1,33 @@
 //! `POST /v1/x-global/security/rao/otp/validate`.
 
-use super::{decrypt, phone, session_key, sid};
+use super::{decrypt, phone, session_key, sid, PhoneBody};
 use crate::app::App;
 use crate::dialects::header_contract::{admit, single_use};
 use crate::dialects::problem::Problem;
 use crate::dialects::Reply;
 use crate::http;
-use crate::http::fields::Fields;
+use crate::http::fields::{Faults, Input, Object, Str};
 use lambda_http::Request;
 
 const TOKEN_RULE: &str = "must be the base64 RSA-OAEP (SHA-256) ciphertext, under the service's public key, of the code: 4-10 letters or digits";
 
+/// A validate body as sent.
+#[derive(Default, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct ValidateBody {
+    encrypted_one_time_password_token: Input<Str>,
+    phone: Input<Object<PhoneBody>>,
+}
+
 pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
     let caller = admit(&app.config.access, req)?;
     let sid = sid(req)?;
-    let mut f = Fields::new(http::json_object(req, false)?);
-    let ciphertext = f.str("encryptedOneTimePasswordToken");
+    let body: ValidateBody = http::body(req)?;
+    let mut f = Faults::default();
+    let ciphertext = f.req(
+        "encryptedOneTimePasswordToken",
+        body.encrypted_one_time_password_token,
+    );
     let code_ok =
         |c: &str| (4..=10).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_alphanumeric());
     let code = ciphertext.and_then(|c| {
@@ -25,8 +37,8 @@ pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, 
         }
         code
     });
-    let phone = f.object("phone").and_then(|map| {
-        phone(app, map, "phone.")
+    let phone = f.req("phone", body.phone).and_then(|body| {
+        phone(app, body, "phone.")
             .map_err(|e| f.errors.extend(e))
             .ok()
     });

@@ -7,7 +7,7 @@ use crate::dialects::problem::Problem;
 use crate::dialects::Reply;
 use crate::domain::session::CODE_PLACEHOLDER;
 use crate::domain::{caller_text, sms, Destination, Family, Policy, E164};
-use crate::http::fields::{FieldError, Fields, Location};
+use crate::http::fields::{Faults, FieldError, Input, Location, Str};
 use crate::http::{self, header_str};
 use crate::service::message::{compose, Compose, Words};
 use crate::service::{Binding, NewSession, Resend};
@@ -27,6 +27,17 @@ const LIMIT: sms::Limit = sms::Limit {
 const SPECIALS: &str = "?!#$%&*+-/^_{}@[]~()<>¿¡ñáéíóúüÑÁÉÍÓÚÜ";
 
 /// A generate body, checked.
+/// A generate body as sent.
+#[derive(Default, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct GenerateBody {
+    customer_id: Input<Str>,
+    phone_number: Input<Str>,
+    message_prefix: Input<Str>,
+    message_suffix: Input<Str>,
+}
+
+/// A generate body, checked.
 struct Generate {
     customer_id: String,
     phone: E164,
@@ -35,11 +46,14 @@ struct Generate {
 }
 
 fn parse(req: &Request, caller: &Caller) -> Result<Generate, Problem> {
-    let mut f = Fields::new(http::json_object(req, false)?);
-    let customer_id = f.str("customerId");
-    let phone = f.str("phoneNumber");
-    let prefix = f.str("messagePrefix");
-    let suffix = f.opt_str("messageSuffix").filter(|s| !s.trim().is_empty());
+    let body: GenerateBody = http::body(req)?;
+    let mut f = Faults::default();
+    let customer_id = f.req("customerId", body.customer_id);
+    let phone = f.req("phoneNumber", body.phone_number);
+    let prefix = f.req("messagePrefix", body.message_prefix);
+    let suffix = f
+        .opt("messageSuffix", body.message_suffix)
+        .filter(|s| !s.trim().is_empty());
     if let Some(c) = &customer_id {
         customer_rule(&mut f, c);
     }
@@ -105,7 +119,7 @@ fn allowed(c: char) -> bool {
 }
 
 /// `customerId`: the customer's login id, 1-64 characters, no control characters.
-pub(super) fn customer_rule(f: &mut Fields, id: &str) {
+pub(super) fn customer_rule(f: &mut Faults, id: &str) {
     if id.trim().is_empty() || id.chars().count() > 64 || id.chars().any(char::is_control) {
         f.invalid("customerId", "must be 1-64 characters");
     }

@@ -6,16 +6,26 @@ use crate::app::App;
 use crate::dialects::header_contract::{admit, required_header, single_use};
 use crate::dialects::problem::Problem;
 use crate::dialects::Reply;
-use crate::http::{self, fields::Fields};
+use crate::http;
+use crate::http::fields::{Faults, Input, Str};
 use lambda_http::Request;
+
+/// A validate body as sent.
+#[derive(Default, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct ValidateBody {
+    customer_id: Input<Str>,
+    one_time_password_token: Input<Str>,
+}
 
 pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
     let caller = admit(&app.config.access, req)?;
     let sid = required_header(req, "sid", |_| true, SID_RULE)?;
     let sid = parse_sid(sid)?;
-    let mut f = Fields::new(http::json_object(req, false)?);
-    let customer_id = f.str("customerId");
-    let token = f.str("oneTimePasswordToken");
+    let body: ValidateBody = http::body(req)?;
+    let mut f = Faults::default();
+    let customer_id = f.req("customerId", body.customer_id);
+    let token = f.req("oneTimePasswordToken", body.one_time_password_token);
     if let Some(c) = &customer_id {
         customer_rule(&mut f, c);
     }

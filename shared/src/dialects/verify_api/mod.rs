@@ -9,7 +9,7 @@ pub mod verify;
 
 use super::problem::{Ctx, Dialect, Problem, Reason, Rejection};
 use crate::domain::{Family, LimitScope, ResendRefusal, SessionKey};
-use crate::http::fields::{Fault, Fields};
+use crate::http::fields::{Fault, Faults, Input, Text};
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 
@@ -186,8 +186,8 @@ pub fn parse_otp_id(raw: &str) -> Option<String> {
 }
 
 /// Reads the `otp_id` of a resend/verify body (a UUID).
-fn otp_id(f: &mut Fields) -> Option<String> {
-    let raw = f.opt_text("otp_id");
+fn otp_id(f: &mut Faults, input: Input<Text>) -> Option<String> {
+    let raw = f.opt("otp_id", input);
     match raw {
         None if f.errors.is_empty() => {
             f.fail("otp_id", Fault::Missing);

@@ -7,9 +7,17 @@ use crate::dialects::idempotency;
 use crate::dialects::problem::Problem;
 use crate::dialects::Reply;
 use crate::domain::Family;
-use crate::http::{self, fields::Fields};
+use crate::http;
+use crate::http::fields::{Faults, Input, Text};
 use crate::service::Resend;
 use lambda_http::{Body, Request, Response};
+
+/// A resend-otp body as sent.
+#[derive(Default, serde::Deserialize)]
+#[serde(default)]
+struct ResendOtpBody {
+    otp_id: Input<Text>,
+}
 
 pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
     let client = bearer_client(&app.config.tokens, req)?;
@@ -24,8 +32,9 @@ pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, 
 }
 
 async fn again(app: &App, req: &Request, client: &str) -> Result<Response<Body>, Problem> {
-    let mut f = Fields::new(http::json_object(req, false)?);
-    let id = otp_id(&mut f);
+    let body: ResendOtpBody = http::body(req)?;
+    let mut f = Faults::default();
+    let id = otp_id(&mut f, body.otp_id);
     let Some(id) = id.filter(|_| f.errors.is_empty()) else {
         return Err(Problem::invalid(f.errors));
     };

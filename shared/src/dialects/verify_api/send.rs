@@ -10,7 +10,8 @@ use crate::domain::sms::{self, DataCoding};
 use crate::domain::{
     caller_text, Alphabet, Channel, Destination, Family, FamilyAttributes, Policy, Template, E164,
 };
-use crate::http::{self, fields::Fault, fields::Fields};
+use crate::http;
+use crate::http::fields::{Fault, Faults, Input, Str, Text, Whole};
 use crate::service::message::{compose, Compose, Words};
 use crate::service::{Binding, NewSession};
 use lambda_http::{Body, Request, Response};
@@ -23,6 +24,25 @@ const CONTENT_LIMIT: sms::Limit = sms::Limit {
     force_ucs2: false,
 };
 
+/// A send-otp body as sent: every documented field, each also as `null`.
+#[derive(Default, serde::Deserialize)]
+#[serde(default)]
+struct SendOtpBody {
+    recipient: Input<Text>,
+    originator: Input<Text>,
+    content: Input<Str>,
+    template_id: Input<Text>,
+    channel: Input<Str>,
+    expiry: Input<Whole>,
+    data_coding: Input<Str>,
+    retry_delay: Input<Whole>,
+    retry_count: Input<Whole>,
+    otp_code_length: Input<Whole>,
+    otp_type: Input<Str>,
+    success_url: Input<Str>,
+    failure_url: Input<Str>,
+}
+
 /// A send-otp body, checked.
 struct SendOtp {
     recipient: E164,
@@ -34,21 +54,24 @@ struct SendOtp {
 }
 
 fn parse(app: &App, req: &Request, client: &str) -> Result<SendOtp, Problem> {
-    let mut f = Fields::new(http::json_object(req, false)?);
-    let recipient = f.opt_text("recipient");
-    let originator = f.opt_text("originator");
-    let content = f.opt_str("content");
-    let template_id = f.opt_text("template_id");
-    let channel = f.opt_str("channel");
-    let expiry = f.opt_uint("expiry", 30..=86_400);
+    let body: SendOtpBody = http::body(req)?;
+    let mut f = Faults::default();
+    let recipient = f.opt("recipient", body.recipient);
+    let originator = f.opt("originator", body.originator);
+    let content = f.opt("content", body.content);
+    let template_id = f.opt("template_id", body.template_id);
+    let channel = f.opt("channel", body.channel);
+    let expiry = f.opt_whole("expiry", body.expiry, 30..=86_400);
     // `Some(None)`: given, and not one of the three (refused below, in the order fields are checked).
-    let data_coding = f.opt_str("data_coding").map(|d| DataCoding::parse(&d));
-    let retry_delay = f.opt_uint("retry_delay", 0..=3_600);
-    let retry_count = f.opt_uint("retry_count", 0..=20);
-    let code_length = f.opt_uint("otp_code_length", 2..=10);
-    let otp_type = f.opt_str("otp_type");
-    let success_url = f.opt_str("success_url");
-    let failure_url = f.opt_str("failure_url");
+    let data_coding = f
+        .opt("data_coding", body.data_coding)
+        .map(|d| DataCoding::parse(&d));
+    let retry_delay = f.opt_whole("retry_delay", body.retry_delay, 0..=3_600);
+    let retry_count = f.opt_whole("retry_count", body.retry_count, 0..=20);
+    let code_length = f.opt_whole("otp_code_length", body.otp_code_length, 2..=10);
+    let otp_type = f.opt("otp_type", body.otp_type);
+    let success_url = f.opt("success_url", body.success_url);
+    let failure_url = f.opt("failure_url", body.failure_url);
 
     let recipient = match recipient {
         None => {
