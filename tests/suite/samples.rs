@@ -4,6 +4,7 @@
 use otp_core::dialects::{contacts, rao, telemarketing, verify_api};
 use otp_core::domain::{CounterKey, Destination, SessionKey, Template, E164};
 use otp_core::ports::Counter;
+use otp_core::service::message::Composed;
 use otp_core::service::{Binding, NewSession, Outcome};
 use otp_core::ROUTES;
 use otp_tests::{reply, repo_file as read, repo_root as root, Harness};
@@ -43,12 +44,10 @@ async fn seeded() -> Harness {
         destination: Destination::Phone(E164::parse(phone).unwrap()),
         policy: h.app.config.policy,
         language: "en".into(),
-        template: Template {
-            subject: None,
-            text: "{code}".into(),
-            html: None,
+        message: Composed {
+            template: Template::sms("{code}".into()),
+            sender_id: None,
         },
-        sender_id: None,
         family: Default::default(),
         binding: Binding::None,
     };

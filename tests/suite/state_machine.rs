@@ -6,6 +6,7 @@
 
 use otp_core::adapters::memory::ManualClock;
 use otp_core::domain::{Alphabet, Destination, Family, Policy, SessionKey, Template, E164};
+use otp_core::service::message::Composed;
 use otp_core::service::{Binding, NewSession, Outcome, Resend};
 use otp_core::App;
 use otp_tests::emulator::Aws;
@@ -74,11 +75,10 @@ async fn run<F: AsyncFn() -> String>(
         destination: Destination::Phone(E164::parse(phone).unwrap()),
         policy: POLICY,
         language: "en".into(),
-        template: Template {
-            text: "Code {code}".into(),
-            ..Template::default()
+        message: Composed {
+            template: Template::sms("Code {code}".into()),
+            sender_id: None,
         },
-        sender_id: None,
         family: Default::default(),
         binding: Binding::None,
     };

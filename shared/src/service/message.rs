@@ -45,7 +45,7 @@ impl<'a> Compose<'a> {
 }
 
 /// A composed message: its template (the code still a placeholder) and sender id.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Composed {
     pub template: Template,
     pub sender_id: Option<String>,

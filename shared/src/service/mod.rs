@@ -1,6 +1,7 @@
 //! Use cases: send, resend, check, verify, status. All policy lives here, over the ports;
 //! the fraud shield's part in `shield`.
 
+use self::message::Composed;
 use self::metrics::{count, Count};
 use crate::app::App;
 use crate::domain::code::RandomnessError;
@@ -47,9 +48,8 @@ pub struct NewSession {
     pub destination: Destination,
     pub policy: Policy,
     pub language: String,
-    pub template: Template,
-    /// SMS sender id / originator.
-    pub sender_id: Option<String>,
+    /// What the message says and who it is from.
+    pub message: Composed,
     pub family: FamilyAttributes,
     /// What a verifier must present with the code.
     pub binding: Binding,
@@ -184,7 +184,7 @@ impl App {
         };
         let code_hash = self.hash(&new.key, code.expose(), binding.as_deref());
         let mut attributes = Attributes {
-            sender_id: new.sender_id,
+            sender_id: new.message.sender_id,
             binding: recorded,
             charged: charged.to_vec(),
             test: fixed.is_some(),
@@ -193,12 +193,12 @@ impl App {
         };
         if new.destination.channel() == Channel::Sms {
             let (_, delivered) = split(&code, &new.policy);
-            let text = new.template.render(delivered.expose()).text;
+            let text = new.message.template.render(delivered.expose()).text;
             attributes.sms = Some(billed(&text, &attributes));
         }
         let session = Session {
             language: new.language,
-            template: new.template,
+            template: new.message.template,
             attributes,
             ..Session::open(
                 new.key.clone(),

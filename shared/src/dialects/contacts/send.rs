@@ -152,8 +152,7 @@ async fn deliver(
         destination,
         policy: app.config.policy,
         language: language.to_string(),
-        template: message.template,
-        sender_id: message.sender_id,
+        message,
         family: FamilyAttributes::Contacts {
             contact_id,
             pending,

@@ -67,16 +67,8 @@ fn table(problem: &Problem, language: &str) -> Entry {
             "serverUnavailable",
             "The request failed due to an internal error/server unavailability",
         ),
-        Reason::Invalid
-        | Reason::NoAddress { .. }
-        | Reason::UnknownTemplate
-        | Reason::Forbidden
-        | Reason::CountryRefused
-        | Reason::KeyReused
-        | Reason::KeyInFlight
-        | Reason::MethodNotAllowed
-        | Reason::TooLarge
-        | Reason::RateLimited(_) => Entry::new(
+        // Every other refusal is the contract's invalid request.
+        _ => Entry::new(
             StatusCode::BAD_REQUEST,
             "error",
             "invalidRequest",

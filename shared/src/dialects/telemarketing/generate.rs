@@ -176,8 +176,7 @@ async fn open(
                 ..app.config.policy
             },
             language: language.to_string(),
-            template: message.template,
-            sender_id: message.sender_id,
+            message,
             family: caller.attributes(),
             binding: Binding::Subject(body.customer_id),
         })

@@ -77,16 +77,8 @@ fn table(problem: &Problem, language: &str) -> Entry {
             "backendError",
             "Failed during a call to backend service",
         ),
-        Reason::Invalid
-        | Reason::NoAddress { .. }
-        | Reason::UnknownTemplate
-        | Reason::Forbidden
-        | Reason::CountryRefused
-        | Reason::KeyReused
-        | Reason::KeyInFlight
-        | Reason::MethodNotAllowed
-        | Reason::TooLarge
-        | Reason::RateLimited(_) => bad_request(),
+        // Every other refusal is the contract's invalid request.
+        _ => bad_request(),
     }
 }
 

@@ -8,11 +8,11 @@ use crate::dialects::problem::Problem;
 use crate::dialects::Reply;
 use crate::domain::sms::{self, DataCoding};
 use crate::domain::{
-    caller_text, Alphabet, Channel, Destination, Family, FamilyAttributes, Policy, Template, E164,
+    caller_text, Alphabet, Channel, Destination, Family, FamilyAttributes, Policy, E164,
 };
 use crate::http;
 use crate::http::fields::{Fault, Faults, Input, Str, Text, Whole};
-use crate::service::message::{compose, Compose, Words};
+use crate::service::message::{compose, Compose, Composed, Words};
 use crate::service::{Binding, NewSession};
 use lambda_http::{Body, Request, Response};
 
@@ -47,8 +47,8 @@ struct SendOtpBody {
 struct SendOtp {
     recipient: E164,
     language: String,
-    originator: Option<String>,
-    template: Template,
+    /// The text and the originator (the caller's, or the configured sender id).
+    message: Composed,
     policy: Policy,
     family: FamilyAttributes,
 }
@@ -164,8 +164,7 @@ fn parse(app: &App, req: &Request, client: &str) -> Result<SendOtp, Problem> {
     Ok(SendOtp {
         recipient,
         language: lang,
-        originator: message.sender_id,
-        template: message.template,
+        message,
         policy: Policy {
             validity_secs: expiry.map_or(defaults.expiry_secs, |v| v as u32),
             resend_cooldown_secs: retry_delay.map_or(defaults.retry_delay_secs, |v| v as u32),
@@ -232,8 +231,7 @@ async fn open(app: &App, req: &Request, client: &str) -> Result<Response<Body>, 
             destination: Destination::Phone(body.recipient),
             policy: body.policy,
             language: body.language,
-            template: body.template,
-            sender_id: body.originator,
+            message: body.message,
             family: body.family,
             binding: Binding::None,
         })
