@@ -39,40 +39,39 @@ struct SendBody {
 struct SendRequest {
     session_id: Option<String>,
     channel: Channel,
-    template_key: String,
+    /// `None`: the endpoint's own (`verification`, or `contact-update` for a pending address).
+    template_key: Option<String>,
 }
 
-fn parse(req: &Request, pending: bool) -> Result<SendRequest, Problem> {
-    let body: SendBody = http::body(req)?;
-    let mut f = Faults::default();
-    let session_id = f.opt("sessionId", body.session_id);
-    let channel = f.req("channel", body.channel);
-    let template_key = f.opt("templateMetadataKey", body.template_metadata_key);
-    if session_id.as_deref().is_some_and(|s| !valid_session_id(s)) {
-        f.invalid("sessionId", SESSION_ID_RULE);
-    }
-    let channel = match channel.map(|c| c.to_ascii_lowercase()).as_deref() {
-        Some("sms") => Some(Channel::Sms),
-        Some("email") => Some(Channel::Email),
-        Some(_) => {
-            f.invalid("channel", "one of Sms, Email");
-            None
+impl TryFrom<SendBody> for SendRequest {
+    type Error = Problem;
+
+    fn try_from(body: SendBody) -> Result<SendRequest, Problem> {
+        let mut f = Faults::default();
+        let session_id = f.opt("sessionId", body.session_id);
+        let channel = f.req("channel", body.channel);
+        let template_key = f.opt("templateMetadataKey", body.template_metadata_key);
+        if session_id.as_deref().is_some_and(|s| !valid_session_id(s)) {
+            f.invalid("sessionId", SESSION_ID_RULE);
         }
-        None => None,
-    };
-    if !f.errors.is_empty() {
-        return Err(Problem::invalid(f.errors));
+        let channel = match channel.map(|c| c.to_ascii_lowercase()).as_deref() {
+            Some("sms") => Some(Channel::Sms),
+            Some("email") => Some(Channel::Email),
+            Some(_) => {
+                f.invalid("channel", "one of Sms, Email");
+                None
+            }
+            None => None,
+        };
+        if !f.errors.is_empty() {
+            return Err(Problem::invalid(f.errors));
+        }
+        Ok(SendRequest {
+            session_id,
+            channel: channel.unwrap_or(Channel::Sms),
+            template_key,
+        })
     }
-    let default_key = if pending {
-        "contact-update"
-    } else {
-        "verification"
-    };
-    Ok(SendRequest {
-        session_id,
-        channel: channel.unwrap_or(Channel::Sms),
-        template_key: template_key.unwrap_or_else(|| default_key.into()),
-    })
 }
 
 /// The contact's address on `channel`, or why there is none.
@@ -102,8 +101,16 @@ async fn open(
     client: &str,
 ) -> Result<Reply, Problem> {
     let contact_id = contact_id(req)?;
-    let body = parse(req, pending)?;
-    if !i18n::TEMPLATE_KEYS.contains(&body.template_key.as_str()) {
+    let mut body = SendRequest::try_from(http::body::<SendBody>(req)?)?;
+    let template_key = body.template_key.get_or_insert_with(|| {
+        let own = if pending {
+            "contact-update"
+        } else {
+            "verification"
+        };
+        own.to_string()
+    });
+    if !i18n::TEMPLATE_KEYS.contains(&template_key.as_str()) {
         return Err(Problem::new(Reason::UnknownTemplate));
     }
     let contact = app
@@ -140,7 +147,7 @@ async fn deliver(
         }
     };
     let code_len = app.config.policy.code_length.into();
-    let words = Words::Named(&body.template_key);
+    let words = Words::Named(body.template_key.as_deref().unwrap_or_default());
     let message = Compose {
         channel: body.channel,
         ..Compose::sms(client, language, code_len, words)

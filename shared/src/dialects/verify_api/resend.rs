@@ -19,6 +19,24 @@ struct ResendOtpBody {
     otp_id: Input<Text>,
 }
 
+/// A resend-otp body, checked.
+struct ResendOtp {
+    id: String,
+}
+
+impl TryFrom<ResendOtpBody> for ResendOtp {
+    type Error = Problem;
+
+    fn try_from(body: ResendOtpBody) -> Result<ResendOtp, Problem> {
+        let mut f = Faults::default();
+        let id = otp_id(&mut f, body.otp_id);
+        match id.filter(|_| f.errors.is_empty()) {
+            Some(id) => Ok(ResendOtp { id }),
+            None => Err(Problem::invalid(f.errors)),
+        }
+    }
+}
+
 pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, Problem> {
     let client = bearer_client(&app.config.tokens, req)?;
     idempotency::once(
@@ -32,12 +50,7 @@ pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, 
 }
 
 async fn again(app: &App, req: &Request, client: &str) -> Result<Response<Body>, Problem> {
-    let body: ResendOtpBody = http::body(req)?;
-    let mut f = Faults::default();
-    let id = otp_id(&mut f, body.otp_id);
-    let Some(id) = id.filter(|_| f.errors.is_empty()) else {
-        return Err(Problem::invalid(f.errors));
-    };
+    let ResendOtp { id } = http::body::<ResendOtpBody>(req)?.try_into()?;
     let key = session_key(client, &id);
     let session = app.resend(Resend::of(client, &key)).await?.session;
     Ok(http::ok(&Opened {
