@@ -36,15 +36,24 @@ pub struct Ports {
     pub email: bool,
     /// The RAO private key (a secret fetched at start).
     pub decryptor: bool,
+    /// The pepper (a secret fetched at start): every route that hashes a code, a subject or
+    /// a destination. Those that only read sessions fetch no secret and are granted none.
+    pub pepper: bool,
 }
 
 impl Ports {
-    /// Sessions table only: check, verify, report.
+    /// Sessions table and the pepper: check, verify.
     pub const SESSIONS: Ports = Ports {
         contacts: false,
         sms: false,
         email: false,
         decryptor: false,
+        pepper: true,
+    };
+    /// Sessions table, read only: report, certified phone, the stream consumer.
+    pub const READER: Ports = Ports {
+        pepper: false,
+        ..Ports::SESSIONS
     };
     /// Sessions and SMS.
     pub const SMS: Ports = Ports {
@@ -56,7 +65,7 @@ impl Ports {
         contacts: true,
         sms: true,
         email: true,
-        decryptor: false,
+        ..Ports::SESSIONS
     };
     /// Sessions and the private key.
     pub const DECRYPTOR: Ports = Ports {

@@ -105,7 +105,7 @@ pub const OTP_REPORT: Route = Route {
     path: "/verify/v1/report/{otp_id}",
     function: "otp-report",
     family: Family::VerifyApi,
-    ports: Ports::SESSIONS,
+    ports: Ports::READER,
     handler: |app, req, language| Box::pin(verify_api::report::handle(app, req, language)),
 };
 
@@ -150,7 +150,7 @@ pub const RAO_CERTIFIED_PHONE: Route = Route {
     path: "/v1/x-global/security/rao/certified-phone",
     function: "rao-certified-phone",
     family: Family::Rao,
-    ports: Ports::SESSIONS,
+    ports: Ports::READER,
     handler: |app, req, language| Box::pin(rao::certified_phone::handle(app, req, language)),
 };
 

@@ -9,6 +9,7 @@ use aws_config::SdkConfig;
 use otp_core::adapters::memory::MemoryContacts;
 use otp_core::adapters::outbox::NoDelivery;
 use otp_core::adapters::rsa_oaep::{NoDecryptor, RsaOaep};
+use otp_core::domain::code::random_hex_id;
 use otp_core::domain::{Pepper, E164};
 use otp_core::ports::{ContactDirectory, Decryptor, Sender, SystemClock};
 use otp_core::{App, Config, ConfigError, Ports, Route};
@@ -52,7 +53,7 @@ fn rsa_oaep(pem: &str) -> Result<Arc<dyn Decryptor>, String> {
 /// Nothing to set up in init.
 fn cold() {}
 
-/// Sessions table only: check, verify, report.
+/// Sessions table only: check, verify, report; the stream consumer (`Ports::READER`).
 pub const SESSIONS_ONLY: Wiring = Wiring {
     ports: Ports::SESSIONS,
     build: |config, aws, sdk| assemble(config, aws, sdk, None, None),
@@ -106,14 +107,16 @@ impl Wiring {
     /// one place that says what a function needs, and the other wirings' clients are not
     /// linked. Ports no wiring provides fail the build.
     pub const fn of(ports: Ports) -> Wiring {
-        match (ports.contacts, ports.sms, ports.email, ports.decryptor) {
+        let wiring = match (ports.contacts, ports.sms, ports.email, ports.decryptor) {
             (false, false, false, false) => SESSIONS_ONLY,
             (false, true, false, false) => SESSIONS_AND_SMS,
             (false, false, false, true) => SESSIONS_AND_DECRYPTOR,
             (false, true, false, true) => SMS_AND_DECRYPTOR,
             (true, true, true, false) => CONTACTS_AND_DELIVERY,
             _ => panic!("no wiring provides these ports"),
-        }
+        };
+        // The pepper is fetched where the ports ask for it, whatever the clients.
+        Wiring { ports, ..wiring }
     }
 
     pub fn build(
@@ -151,8 +154,15 @@ impl Wiring {
     /// Secrets Manager stands as a placeholder until `start` fetches it.
     fn configured(&self, route: Option<&Route>) -> Result<(Config, AwsSettings), StartError> {
         let aws = AwsSettings::from_env(self.ports)?;
+        // A function that hashes nothing fetches no pepper: it gets one nobody knows, so that
+        // nothing it could hash by mistake would ever match a stored hash.
+        let unknown = match self.ports.pepper {
+            true => None,
+            false => Some(random_hex_id().map_err(|e| StartError::Secret(e.to_string()))?),
+        };
         let placeholder = "p".repeat(otp_core::domain::Pepper::MIN_LEN);
         let config = Config::from_lookup(|name| match name {
+            "OTP_PEPPER" if unknown.is_some() => unknown.clone(),
             "OTP_PEPPER" if aws.pepper_secret.is_some() => Some(placeholder.clone()),
             _ => env(name),
         })?;
@@ -267,6 +277,14 @@ pub struct AwsSettings {
 impl AwsSettings {
     /// From the environment, each variable once; what `ports` needs is required.
     pub fn from_env(ports: Ports) -> Result<AwsSettings, ConfigError> {
+        Self::from_lookup(ports, env)
+    }
+
+    /// From `get` (non-empty values only), as `from_env`.
+    pub fn from_lookup(
+        ports: Ports,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<AwsSettings, ConfigError> {
         let required = |var| env(var).ok_or(ConfigError::Missing(var));
         Ok(AwsSettings {
             sessions_table: required("OTP_SESSIONS_TABLE")?,
@@ -275,8 +293,7 @@ impl AwsSettings {
                 .then(|| required("OTP_CONTACTS_TABLE"))
                 .transpose()?,
             email_from: ports.email.then(|| required(EMAIL_FROM)).transpose()?,
-            pepper_secret: env("OTP_PEPPER")
-                .is_none()
+            pepper_secret: (ports.pepper && env("OTP_PEPPER").is_none())
                 .then(|| env(PEPPER_SECRET))
                 .flatten(),
             rao_key_secret: env("OTP_RAO_PRIVATE_KEY_SECRET"),
@@ -310,4 +327,32 @@ pub async fn fetch_secret(
 /// SMS through SNS.
 fn sns(config: &Config, sdk: &SdkConfig) -> Arc<dyn Sender> {
     Arc::new(SnsSms::new(sdk, config.sms_sender_id.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use otp_core::routes::ROUTES;
+
+    /// A function that hashes nothing never fetches the pepper, even with the secret's name in
+    /// its environment (the template sets it for every function); the others always do.
+    #[test]
+    fn only_routes_that_hash_fetch_the_pepper() {
+        let env = |name: &str| match name {
+            "OTP_SESSIONS_TABLE" | "OTP_CONTACTS_TABLE" | EMAIL_FROM => Some("x".to_string()),
+            PEPPER_SECRET => Some("arn:pepper".to_string()),
+            _ => None,
+        };
+        for route in ROUTES {
+            let settings = AwsSettings::from_lookup(route.ports, env).unwrap();
+            assert_eq!(
+                settings.pepper_secret.is_some(),
+                !matches!(route.function, "otp-report" | "rao-certified-phone"),
+                "{}",
+                route.function
+            );
+        }
+        let stream = AwsSettings::from_lookup(Ports::READER, env).unwrap();
+        assert_eq!(stream.pepper_secret, None);
+    }
 }
