@@ -22,7 +22,7 @@ pub async fn serve_stream() -> Result<(), lambda_http::Error> {
     otp_core::runtime::init_logs();
     let emf = emf::Emf::from_env("session-events")?;
     let (app, events): &'static (App, stream::EventBridge) = Box::leak(Box::new(
-        Wiring::of(otp_core::Ports::READER)
+        wiring::STREAM
             .stream_from_env()
             .await
             .inspect_err(|e| tracing::error!(error = %e, "start"))?,

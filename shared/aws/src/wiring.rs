@@ -61,6 +61,13 @@ pub const SESSIONS_ONLY: Wiring = Wiring {
     warm: cold,
 };
 
+/// The stream consumer: the sessions table, read and counters, no pepper. A constant, so that
+/// no other wiring's clients are linked into it.
+pub const STREAM: Wiring = Wiring {
+    ports: Ports::READER,
+    ..SESSIONS_ONLY
+};
+
 /// Sessions and SMS: the Verify API's send and resend.
 pub const SESSIONS_AND_SMS: Wiring = Wiring {
     ports: Ports::SMS,
