@@ -106,3 +106,29 @@ pub fn from_lookup(budget: Budget, get: impl Fn(&str) -> Option<String>) -> SdkC
     }
     config.build()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lambdas_environment_gives_region_role_credentials_and_endpoint() {
+        let env = |name: &str| {
+            match name {
+                "AWS_REGION" => Some("eu-west-1"),
+                "AWS_ACCESS_KEY_ID" => Some("ASIAEXAMPLE"),
+                "AWS_SECRET_ACCESS_KEY" => Some("secret"),
+                "AWS_SESSION_TOKEN" => Some("token"),
+                "AWS_ENDPOINT_URL" => Some("http://127.0.0.1:5000"),
+                _ => None,
+            }
+            .map(String::from)
+        };
+        let config = from_lookup(Budget::LAMBDA, env);
+        assert_eq!(config.region().map(|r| r.as_ref()), Some("eu-west-1"));
+        assert_eq!(config.endpoint_url(), Some("http://127.0.0.1:5000"));
+        assert!(config.credentials_provider().is_some());
+        let bare = from_lookup(Budget::LAMBDA, |_| None);
+        assert!(bare.credentials_provider().is_none() && bare.endpoint_url().is_none());
+    }
+}
