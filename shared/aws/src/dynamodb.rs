@@ -92,7 +92,7 @@ impl SessionStore for DynamoSessions {
             .send()
             .await
             .map_err(unavailable)?;
-        out.item.as_ref().map(from_item).transpose()
+        out.item.map(from_item).transpose()
     }
 
     async fn apply(
@@ -115,14 +115,14 @@ impl SessionStore for DynamoSessions {
             .send()
             .await;
         match result {
-            Ok(out) => match out.attributes.as_ref() {
+            Ok(out) => match out.attributes {
                 Some(item) => Ok(Applied::Yes(from_item(item)?)),
                 None => Err(StoreError::Corrupt("update returned no attributes".into())),
             },
             Err(SdkError::ServiceError(e)) => match e.err() {
-                UpdateItemError::ConditionalCheckFailedException(failed) => {
-                    Ok(Applied::No(failed.item().map(from_item).transpose()?))
-                }
+                UpdateItemError::ConditionalCheckFailedException(failed) => Ok(Applied::No(
+                    failed.item().cloned().map(from_item).transpose()?,
+                )),
                 _ => Err(unavailable(SdkError::ServiceError(e))),
             },
             Err(e) => Err(unavailable(e)),

@@ -312,8 +312,8 @@ pub fn to_item(session: &Session) -> crate::dynamodb::Item {
 }
 
 /// The session of `item`; a missing or malformed attribute is `StoreError::Corrupt`.
-pub fn from_item(item: &crate::dynamodb::Item) -> Result<Session, StoreError> {
-    let record: SessionRecord = serde_dynamo::aws_sdk_dynamodb_1::from_item(item.clone())
+pub fn from_item(item: crate::dynamodb::Item) -> Result<Session, StoreError> {
+    let record: SessionRecord = serde_dynamo::aws_sdk_dynamodb_1::from_item(item)
         .map_err(|e| StoreError::Corrupt(format!("session item: {e}")))?;
     Session::try_from(record)
 }
@@ -365,17 +365,17 @@ pub(crate) mod tests {
                 failure_url: Some("https://example.com/f".into()),
             },
         };
-        assert_eq!(from_item(&to_item(&s)).unwrap(), s);
+        assert_eq!(from_item(to_item(&s)).unwrap(), s);
         s.destination = Destination::Email(Email::parse("ana@example.com").unwrap());
         s.attributes.family = FamilyAttributes::Contacts {
             contact_id: 42,
             pending: true,
         };
         s.attributes.binding = Some(Bound::Subject("5d41402abc4b2a76".into()));
-        assert_eq!(from_item(&to_item(&s)).unwrap(), s);
+        assert_eq!(from_item(to_item(&s)).unwrap(), s);
         s.policy.caller_part_len = 3;
         s.attributes = Attributes::default();
-        assert_eq!(from_item(&to_item(&s)).unwrap(), s);
+        assert_eq!(from_item(to_item(&s)).unwrap(), s);
     }
 
     /// A telemarketing session as the release before the typed record wrote it (sender id,
@@ -455,7 +455,7 @@ pub(crate) mod tests {
     #[test]
     fn a_session_item_written_before_the_typed_record_reads_and_writes_back_the_same() {
         let item = item(TELEMARKETING_ITEM);
-        let session = from_item(&item).expect("the item reads");
+        let session = from_item(item.clone()).expect("the item reads");
         assert_eq!(
             session.key.as_str(),
             "tm#acme#0f8c2f0e-5b7a-4c1e-9d3a-2b6f4e8a1c90"
@@ -494,7 +494,7 @@ pub(crate) mod tests {
     #[test]
     fn an_originator_stored_twice_reads_once_and_is_written_once() {
         let mut item = item(VERIFY_API_ITEM);
-        let session = from_item(&item).expect("the item reads");
+        let session = from_item(item.clone()).expect("the item reads");
         assert_eq!(session.attributes.sender_id.as_deref(), Some("ACME"));
         assert!(session.attributes.forces_ucs2());
         let Some(AttributeValue::M(extra)) = item.get_mut("extra") else {
@@ -508,9 +508,15 @@ pub(crate) mod tests {
     fn a_malformed_attribute_is_corrupt_not_a_panic() {
         let mut item = item(TELEMARKETING_ITEM);
         item.insert("state".into(), AttributeValue::S("sideways".into()));
-        assert!(matches!(from_item(&item), Err(StoreError::Corrupt(_))));
+        assert!(matches!(
+            from_item(item.clone()),
+            Err(StoreError::Corrupt(_))
+        ));
         item.remove("attempts");
-        assert!(matches!(from_item(&item), Err(StoreError::Corrupt(_))));
+        assert!(matches!(
+            from_item(item.clone()),
+            Err(StoreError::Corrupt(_))
+        ));
     }
 
     #[test]

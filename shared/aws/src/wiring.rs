@@ -63,10 +63,7 @@ pub const SESSIONS_ONLY: Wiring = Wiring {
 
 /// The stream consumer: the sessions table, read and counters, no pepper. A constant, so that
 /// no other wiring's clients are linked into it.
-pub const STREAM: Wiring = Wiring {
-    ports: Ports::READER,
-    ..SESSIONS_ONLY
-};
+pub const STREAM: Wiring = Wiring::of(Ports::READER);
 
 /// Sessions and SMS: the Verify API's send and resend.
 pub const SESSIONS_AND_SMS: Wiring = Wiring {
@@ -183,7 +180,7 @@ impl Wiring {
     /// The pepper and the RAO key are fetched concurrently: init waits for one round trip.
     async fn start(&self, route: Option<&Route>) -> Result<(App, SdkConfig), StartError> {
         let (mut config, aws) = self.configured(route)?;
-        let sdk = crate::sdk::from_env().await;
+        let sdk = crate::sdk::from_env();
         let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
         let pepper = async {
             let Some(id) = &aws.pepper_secret else {
@@ -287,7 +284,7 @@ impl AwsSettings {
         Self::from_lookup(ports, env)
     }
 
-    /// From `get` (non-empty values only), as `from_env`.
+    /// From `env` (non-empty values only), as `from_env`.
     pub fn from_lookup(
         ports: Ports,
         env: impl Fn(&str) -> Option<String>,

@@ -422,7 +422,7 @@ impl App {
         {
             Applied::Yes(s) => {
                 count(Count::Verified, key, &s.destination, 1);
-                if self.give_back_on_verify && !s.attributes.charged.is_empty() {
+                if self.give_back_on_verify {
                     if let Err(error) = self.give_back(&s.attributes.charged).await {
                         tracing::warn!(%error, "could not give the verified send back");
                     }
