@@ -178,9 +178,10 @@ impl Entry {
         }
     }
 
-    /// Rows both families share: access and the phone's country (403, the country refusal
-    /// located at the family's `phone_field`) and sending too often (429, as every family).
-    pub fn shared(problem: &Problem, language: &str, phone_field: &'static str) -> Option<Entry> {
+    /// Rows both families share: credentials (401, in the family's words), access and the
+    /// phone's country (403, the country refusal located at the family's phone field) and
+    /// sending too often (429, as every family).
+    pub fn shared(problem: &Problem, language: &str, form: &Form) -> Option<Entry> {
         let too_many = |text: Text| {
             Entry::new(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -191,6 +192,13 @@ impl Entry {
             .info(text.in_language(language))
         };
         Some(match problem.reason {
+            Reason::Unauthorized => Entry::new(
+                StatusCode::UNAUTHORIZED,
+                "error",
+                "unAuthorized",
+                form.unauthorized,
+            )
+            .at("client_id/Authorization"),
             Reason::Forbidden => Entry::new(
                 StatusCode::FORBIDDEN,
                 "invalid",
@@ -205,7 +213,7 @@ impl Entry {
                 "destinationNotAllowed",
                 "The phone number's country is not allowed",
             )
-            .at(phone_field)
+            .at(form.phone_field)
             .info(Text::CountryRefused.in_language(language)),
             Reason::KeyReused => Entry::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -243,23 +251,38 @@ impl Entry {
     }
 }
 
+/// Whether a family's error envelope carries the request's `uuid` header.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Uuid {
+    /// RAO echoes it.
+    Echoed,
+    /// Telemarketing does not.
+    Omitted,
+}
+
+/// What sets a header-contract family's envelope apart, besides its table.
+pub struct Form {
+    /// The body field a refused phone number is located at.
+    pub phone_field: &'static str,
+    pub uuid: Uuid,
+    /// The `details` of a 401.
+    pub unauthorized: &'static str,
+}
+
 /// A header-contract family's wire form: the rows both families share (`Entry::shared`), its
 /// own table for the rest, in the one envelope.
 pub trait Contract {
-    /// The body field a refused phone number is located at.
-    const PHONE_FIELD: &'static str;
-    /// Whether the envelope carries the request's `uuid` (RAO).
-    const WITH_UUID: bool;
+    const FORM: Form;
     /// The family's table: each reason's status, type, code, details and, when no input is
     /// at fault, location and moreInfo.
-    const TABLE: fn(&Problem, &str) -> Entry;
+    fn table(problem: &Problem, language: &str) -> Entry;
 }
 
 impl<C: Contract> Dialect for C {
     fn render(problem: &Problem, ctx: &Ctx) -> (StatusCode, Value) {
-        let entry = Entry::shared(problem, ctx.language, C::PHONE_FIELD)
-            .unwrap_or_else(|| (C::TABLE)(problem, ctx.language));
-        envelope(problem, ctx, entry, C::WITH_UUID)
+        let entry = Entry::shared(problem, ctx.language, &C::FORM)
+            .unwrap_or_else(|| C::table(problem, ctx.language));
+        envelope(problem, ctx, entry, C::FORM.uuid == Uuid::Echoed)
     }
 }
 

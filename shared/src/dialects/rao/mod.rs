@@ -6,7 +6,7 @@ pub mod certified_phone;
 pub mod generate;
 pub mod validate;
 
-use super::header_contract::{required_header, Contract, Entry};
+use super::header_contract::{required_header, Contract, Entry, Form, Uuid};
 use super::problem::{Problem, Reason};
 use crate::app::App;
 use crate::domain::i18n::Text;
@@ -20,60 +20,56 @@ use lambda_http::Request;
 pub struct Rao;
 
 impl Contract for Rao {
-    const PHONE_FIELD: &'static str = "encryptedPhoneNumber";
-    const WITH_UUID: bool = true;
-    const TABLE: fn(&Problem, &str) -> Entry = table;
-}
-
-fn table(problem: &Problem, language: &str) -> Entry {
-    let text = |t: Text| t.in_language(language);
-    let business = |why: Text| {
-        Entry::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "error",
-            "businessValidationFailed",
-            "Business validation error occured on one or more parameters",
-        )
-        .at("encryptedOneTimePasswordToken")
-        .info(text(why))
+    const FORM: Form = Form {
+        phone_field: "encryptedPhoneNumber",
+        uuid: Uuid::Echoed,
+        unauthorized: "Authorization credentials are missing or invalid",
     };
-    match problem.reason {
-        Reason::Unauthorized => Entry::new(
-            StatusCode::UNAUTHORIZED,
-            "error",
-            "unAuthorized",
-            "Authorization credentials are missing or invalid",
-        )
-        .at("client_id/Authorization"),
-        Reason::NotFound(_) => Entry::new(
-            StatusCode::NOT_FOUND,
-            "error",
-            "resourceNotFound",
-            "The requested resource was not found",
-        )
-        .at("sid")
-        .info("Empty resource/resource not found"),
-        Reason::CodeRejected(why) => business(match why {
-            super::problem::Rejection::Wrong => Text::InvalidCode,
-            super::problem::Rejection::Expired => Text::Expired,
-            super::problem::Rejection::AttemptsExhausted => Text::AttemptsExhausted,
-        }),
-        Reason::ResendRefused(ResendRefusal::AlreadyVerified) => business(Text::AlreadyVerified),
-        Reason::ResendRefused(_) => business(Text::AttemptsExhausted),
-        // Delivery is a dependency like the store: the family's 5xx.
-        Reason::Unavailable | Reason::DeliveryFailed => Entry::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "fatal",
-            "serverUnavailable",
-            "The request failed due to an internal error/server unavailability",
-        ),
-        // Every other refusal is the contract's invalid request.
-        _ => Entry::new(
-            StatusCode::BAD_REQUEST,
-            "error",
-            "invalidRequest",
-            "Missing or invalid Parameters",
-        ),
+
+    fn table(problem: &Problem, language: &str) -> Entry {
+        let business = |why: Text| {
+            Entry::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "error",
+                "businessValidationFailed",
+                "Business validation error occured on one or more parameters",
+            )
+            .at("encryptedOneTimePasswordToken")
+            .info(why.in_language(language))
+        };
+        match problem.reason {
+            Reason::NotFound(_) => Entry::new(
+                StatusCode::NOT_FOUND,
+                "error",
+                "resourceNotFound",
+                "The requested resource was not found",
+            )
+            .at("sid")
+            .info("Empty resource/resource not found"),
+            Reason::CodeRejected(why) => business(match why {
+                super::problem::Rejection::Wrong => Text::InvalidCode,
+                super::problem::Rejection::Expired => Text::Expired,
+                super::problem::Rejection::AttemptsExhausted => Text::AttemptsExhausted,
+            }),
+            Reason::ResendRefused(ResendRefusal::AlreadyVerified) => {
+                business(Text::AlreadyVerified)
+            }
+            Reason::ResendRefused(_) => business(Text::AttemptsExhausted),
+            // Delivery is a dependency like the store: the family's 5xx.
+            Reason::Unavailable | Reason::DeliveryFailed => Entry::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "fatal",
+                "serverUnavailable",
+                "The request failed due to an internal error/server unavailability",
+            ),
+            // Every other refusal is the contract's invalid request.
+            _ => Entry::new(
+                StatusCode::BAD_REQUEST,
+                "error",
+                "invalidRequest",
+                "Missing or invalid Parameters",
+            ),
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 pub mod generate;
 pub mod validate;
 
-use super::header_contract::{Contract, Entry};
+use super::header_contract::{Contract, Entry, Form, Uuid};
 use super::problem::{Problem, Reason, Rejection};
 use crate::domain::i18n::Text;
 use crate::domain::{Family, ResendRefusal, SessionKey};
@@ -19,66 +19,63 @@ pub const CODE_LEN: u8 = 11;
 pub const CALLER_PART_LEN: u8 = 3;
 
 impl Contract for Telemarketing {
-    const PHONE_FIELD: &'static str = "phoneNumber";
-    const WITH_UUID: bool = false;
-    const TABLE: fn(&Problem, &str) -> Entry = table;
-}
-
-fn table(problem: &Problem, language: &str) -> Entry {
-    let text = |t: Text| t.in_language(language);
-    let bad_request = || {
-        Entry::new(
-            StatusCode::BAD_REQUEST,
-            "invalid",
-            "invalidRequest",
-            "Missing or invalid Parameters",
-        )
+    const FORM: Form = Form {
+        phone_field: "phoneNumber",
+        uuid: Uuid::Omitted,
+        unauthorized: "Unauthorized access to this resource",
     };
-    let rejected = |code: &'static str| Entry::new(StatusCode::BAD_REQUEST, "error", code, code);
-    match problem.reason {
-        Reason::Unauthorized => Entry::new(
-            StatusCode::UNAUTHORIZED,
-            "error",
-            "unAuthorized",
-            "Unauthorized access to this resource",
-        )
-        .at("client_id/Authorization"),
-        Reason::NotFound(_) => bad_request().at("sid").info(text(Text::SessionNotFound)),
-        Reason::ResendRefused(refusal) => {
-            let why = match refusal {
-                ResendRefusal::AlreadyVerified => Text::AlreadyVerified,
-                ResendRefusal::AttemptsExhausted => Text::AttemptsExhausted,
-                _ => Text::Expired,
-            };
-            bad_request().at("sid").info(text(why))
-        }
-        Reason::CodeRejected(Rejection::Expired) => rejected("OTP Token Expired")
-            .at("oneTimePasswordToken")
-            .info(text(Text::Expired)),
-        Reason::CodeRejected(why) => {
-            let more = match why {
-                Rejection::AttemptsExhausted => Text::AttemptsExhausted,
-                _ => Text::InvalidCode,
-            };
-            rejected("OTP Token Invalid")
+
+    fn table(problem: &Problem, language: &str) -> Entry {
+        let bad_request = || {
+            Entry::new(
+                StatusCode::BAD_REQUEST,
+                "invalid",
+                "invalidRequest",
+                "Missing or invalid Parameters",
+            )
+        };
+        let rejected =
+            |code: &'static str| Entry::new(StatusCode::BAD_REQUEST, "error", code, code);
+        match problem.reason {
+            Reason::NotFound(_) => bad_request()
+                .at("sid")
+                .info(Text::SessionNotFound.in_language(language)),
+            Reason::ResendRefused(refusal) => {
+                let why = match refusal {
+                    ResendRefusal::AlreadyVerified => Text::AlreadyVerified,
+                    ResendRefusal::AttemptsExhausted => Text::AttemptsExhausted,
+                    _ => Text::Expired,
+                };
+                bad_request().at("sid").info(why.in_language(language))
+            }
+            Reason::CodeRejected(Rejection::Expired) => rejected("OTP Token Expired")
                 .at("oneTimePasswordToken")
-                .info(text(more))
+                .info(Text::Expired.in_language(language)),
+            Reason::CodeRejected(why) => {
+                let more = match why {
+                    Rejection::AttemptsExhausted => Text::AttemptsExhausted,
+                    _ => Text::InvalidCode,
+                };
+                rejected("OTP Token Invalid")
+                    .at("oneTimePasswordToken")
+                    .info(more.in_language(language))
+            }
+            Reason::DeliveryFailed => Entry::new(
+                StatusCode::BAD_REQUEST,
+                "error",
+                "smsDeliveryFailed",
+                "SMS delivery failed",
+            )
+            .at("phoneNumber"),
+            Reason::Unavailable => Entry::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "error",
+                "backendError",
+                "Failed during a call to backend service",
+            ),
+            // Every other refusal is the contract's invalid request.
+            _ => bad_request(),
         }
-        Reason::DeliveryFailed => Entry::new(
-            StatusCode::BAD_REQUEST,
-            "error",
-            "smsDeliveryFailed",
-            "SMS delivery failed",
-        )
-        .at("phoneNumber"),
-        Reason::Unavailable => Entry::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "error",
-            "backendError",
-            "Failed during a call to backend service",
-        ),
-        // Every other refusal is the contract's invalid request.
-        _ => bad_request(),
     }
 }
 
