@@ -17,10 +17,12 @@ pub struct App {
     pub counters: Arc<dyn Counters>,
     /// Idempotency keys of the send endpoints (same table as the sessions).
     pub keys: Arc<dyn IdempotencyKeys>,
-    pub contacts: Arc<dyn ContactDirectory>,
-    pub sender: Arc<dyn Sender>,
+    /// The ports only some routes declare (`Ports`): `None` where the function's route does
+    /// not, so a function never holds a stand-in that pretends to be a port.
+    pub contacts: Option<Arc<dyn ContactDirectory>>,
+    pub sender: Option<Arc<dyn Sender>>,
     /// The RAO family's private key.
-    pub decryptor: Arc<dyn Decryptor>,
+    pub decryptor: Option<Arc<dyn Decryptor>>,
     pub clock: Arc<dyn Clock>,
     /// Whether a verification gives its send back to the velocity counters itself: where no
     /// stream of the store does it off the request path (the memory store).
@@ -88,11 +90,35 @@ impl App {
             sessions: store.clone(),
             counters: store.clone(),
             keys: store,
-            contacts: Arc::new(contacts),
-            sender: outbox,
-            decryptor: Arc::new(RsaOaep::development()),
+            contacts: Some(Arc::new(contacts)),
+            sender: Some(outbox),
+            decryptor: Some(Arc::new(RsaOaep::development())),
             clock: Arc::new(SystemClock),
             give_back_on_verify: true,
         }
+    }
+}
+
+/// A port asked for by a function whose route does not declare it: a wiring fault (the
+/// route-by-route tests rule it out), answered as an outage rather than as a refusal.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} is not wired in this function: its route does not declare it")]
+pub struct Unwired(pub &'static str);
+
+impl App {
+    pub fn contacts(&self) -> Result<&dyn ContactDirectory, Unwired> {
+        self.contacts
+            .as_deref()
+            .ok_or(Unwired("the contact directory"))
+    }
+
+    pub fn sender(&self) -> Result<&dyn Sender, Unwired> {
+        self.sender.as_deref().ok_or(Unwired("delivery"))
+    }
+
+    pub fn decryptor(&self) -> Result<&dyn Decryptor, Unwired> {
+        self.decryptor
+            .as_deref()
+            .ok_or(Unwired("the RAO private key"))
     }
 }

@@ -167,7 +167,9 @@ impl Aws {
         let clock = Arc::new(ManualClock::new(crate::START));
         app.clock = clock.clone();
         // The key a RAO function would fetch from Secrets Manager (see emulator_rao).
-        app.decryptor = Arc::new(otp_core::adapters::rsa_oaep::RsaOaep::development());
+        app.decryptor = Some(Arc::new(
+            otp_core::adapters::rsa_oaep::RsaOaep::development(),
+        ));
         Aws {
             app: Arc::new(app),
             dynamo,

@@ -8,7 +8,7 @@ pub mod faults;
 use lambda_http::Body;
 use otp_core::adapters::memory::{ManualClock, MemoryContacts, MemoryStore};
 use otp_core::adapters::outbox::Outbox;
-use otp_core::ports::{Contact, Sender};
+use otp_core::ports::{Contact, DeliveryError, Message, Sender};
 use otp_core::{routes, App, Config};
 use serde_json::Value;
 use std::sync::Arc;
@@ -168,9 +168,11 @@ impl Harness {
             sessions: store.clone(),
             counters: store.clone(),
             keys: store.clone(),
-            contacts: Arc::new(MemoryContacts::new(contacts())),
-            sender: sender.unwrap_or_else(|| outbox.clone()),
-            decryptor: Arc::new(otp_core::adapters::rsa_oaep::RsaOaep::development()),
+            contacts: Some(Arc::new(MemoryContacts::new(contacts()))),
+            sender: Some(sender.unwrap_or_else(|| outbox.clone())),
+            decryptor: Some(Arc::new(
+                otp_core::adapters::rsa_oaep::RsaOaep::development(),
+            )),
             clock: clock.clone(),
             give_back_on_verify: true,
         };
@@ -456,5 +458,18 @@ pub fn reply(res: lambda_http::Response<Body>) -> Reply {
         status,
         json,
         headers,
+    }
+}
+
+/// A sender whose every delivery fails, as SNS or SES in an outage.
+pub struct Undeliverable;
+
+#[async_trait::async_trait]
+impl Sender for Undeliverable {
+    async fn send(&self, message: &Message) -> Result<(), DeliveryError> {
+        Err(DeliveryError {
+            channel: message.channel(),
+            reason: "the provider refused the message".into(),
+        })
     }
 }

@@ -1,6 +1,5 @@
 //! Contact-verification handlers in-process over the memory adapters: every rule and bad input.
 
-use otp_core::adapters::outbox::NoDelivery;
 use otp_tests::{Harness, Req};
 use serde_json::json;
 use std::sync::Arc;
@@ -409,7 +408,7 @@ async fn the_callers_correlation_id_is_echoed() {
 
 #[tokio::test]
 async fn failed_delivery_is_a_502_and_leaves_no_verifiable_code() {
-    let h = Harness::with_sender(Arc::new(NoDelivery));
+    let h = Harness::with_sender(Arc::new(otp_tests::Undeliverable));
     let res = h
         .call(Req::post(
             SEND,

@@ -2,7 +2,6 @@
 //! every way, the phone binding, certification, and the error envelope with `uuid`.
 
 use aws_lc_rs::rsa::{KeySize, PrivateDecryptingKey};
-use otp_core::adapters::outbox::NoDelivery;
 use otp_tests::{encrypt, encrypt_with, fault, Harness, Reply, Req, OTHER_TOKEN};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -259,12 +258,28 @@ async fn errors_carry_the_uuid_and_the_shared_contract_applies() {
 
 #[tokio::test]
 async fn sms_failure_is_the_family_5xx_and_the_code_never_validates() {
-    let h = Harness::with_sender(Arc::new(NoDelivery));
+    let h = Harness::with_sender(Arc::new(otp_tests::Undeliverable));
     let res = generate(&h, "s-7", phone("5512345678")).await;
     assert_eq!(
         (fault(&res).0, fault(&res).1, res.json["type"].as_str()),
         (500, "serverUnavailable", Some("fatal"))
     );
+}
+
+/// A function built without a port its route needs (a wiring fault) answers as an outage,
+/// not as a refused phone: the caller retries rather than "correcting" a valid ciphertext.
+#[tokio::test]
+async fn a_function_wired_without_the_key_answers_the_outage_form_and_writes_nothing() {
+    let mut h = Harness::new();
+    h.app.decryptor = None;
+    let res = generate(&h, "s-8", phone("5512345678")).await;
+    assert_eq!(
+        (fault(&res).0, fault(&res).1, res.json["type"].as_str()),
+        (500, "serverUnavailable", Some("fatal"))
+    );
+    let res = validate(&h, "s-8", "123456", "5512345678").await;
+    assert_eq!(fault(&res).1, "serverUnavailable");
+    assert_eq!((h.store.len(), h.outbox.messages().len()), (0, 0));
 }
 
 fn base64_bytes(s: &str) -> Vec<u8> {

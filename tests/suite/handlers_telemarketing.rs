@@ -1,7 +1,6 @@
 //! Telemarketing OTP handlers in-process over the memory adapters: the header contract, the
 //! access configuration, the split code, the message rules and every error.
 
-use otp_core::adapters::outbox::NoDelivery;
 use otp_core::domain::Alphabet;
 use otp_tests::{fault, Harness, Reply, Req, OTHER_TOKEN};
 use serde_json::{json, Value};
@@ -474,7 +473,7 @@ async fn generate_with_a_sid_resends_within_the_cooldown_and_send_limits() {
 
 #[tokio::test]
 async fn sms_failure_is_400_sms_delivery_failed_and_the_code_never_validates() {
-    let h = Harness::with_sender(Arc::new(NoDelivery));
+    let h = Harness::with_sender(Arc::new(otp_tests::Undeliverable));
     let res = generate(&h, body()).await;
     assert_eq!(fault(&res), (400, "smsDeliveryFailed", "phoneNumber"));
     assert!(res.json.get("oneTimePasswordToken").is_none());

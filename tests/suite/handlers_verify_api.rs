@@ -1,6 +1,5 @@
 //! Verify API handlers in-process over the memory adapters: every rule and bad input.
 
-use otp_core::adapters::outbox::NoDelivery;
 use otp_tests::{Harness, Reply, Req};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -464,7 +463,7 @@ async fn every_route_requires_the_bearer_token() {
 
 #[tokio::test]
 async fn sms_failure_is_a_502() {
-    let h = Harness::with_sender(Arc::new(NoDelivery));
+    let h = Harness::with_sender(Arc::new(otp_tests::Undeliverable));
     let res = send(&h, json!({ "recipient": "+971501234567" })).await;
     assert_eq!(
         (res.status, res.json["detail"]["code"].as_str()),

@@ -1,6 +1,5 @@
 //! What the service logs never holds a code, a token, the pepper or a full destination.
 
-use otp_core::adapters::outbox::NoDelivery;
 use otp_tests::{Harness, Req, TOKEN};
 use serde_json::json;
 use std::sync::Arc;
@@ -65,7 +64,7 @@ async fn logs_hold_no_secrets_and_only_masked_destinations() {
         .header("sid", generated.headers["sid"].to_str().unwrap()),
     )
     .await;
-    let failing = Harness::with_sender(Arc::new(NoDelivery));
+    let failing = Harness::with_sender(Arc::new(otp_tests::Undeliverable));
     failing
         .call(Req::post(
             "/verify/v1/otp/send-otp",

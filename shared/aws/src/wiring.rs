@@ -6,9 +6,7 @@ use crate::delivery::{ByChannel, SesEmail, SnsSms};
 use crate::dynamodb::{DynamoContacts, DynamoSessions};
 use crate::stream::EventBridge;
 use aws_config::SdkConfig;
-use otp_core::adapters::memory::MemoryContacts;
-use otp_core::adapters::outbox::NoDelivery;
-use otp_core::adapters::rsa_oaep::{NoDecryptor, RsaOaep};
+use otp_core::adapters::rsa_oaep::RsaOaep;
 use otp_core::domain::code::random_hex_id;
 use otp_core::domain::{Pepper, E164};
 use otp_core::ports::{ContactDirectory, Decryptor, Sender, SystemClock};
@@ -56,7 +54,7 @@ fn cold() {}
 /// Sessions table only: check, verify, report; the stream consumer (`Ports::READER`).
 pub const SESSIONS_ONLY: Wiring = Wiring {
     ports: Ports::SESSIONS,
-    build: |config, aws, sdk| assemble(config, aws, sdk, None, None),
+    build: |config, aws, sdk| assemble(config, aws, sdk, None),
     decryptor: None,
     warm: cold,
 };
@@ -70,7 +68,7 @@ pub const SESSIONS_AND_SMS: Wiring = Wiring {
     ports: Ports::SMS,
     build: |config, aws, sdk| {
         let sms = sns(&config, sdk);
-        assemble(config, aws, sdk, Some(sms), None)
+        assemble(config, aws, sdk, Some(sms))
     },
     decryptor: None,
     warm: E164::warm_up,
@@ -79,7 +77,7 @@ pub const SESSIONS_AND_SMS: Wiring = Wiring {
 /// Sessions and the RAO private key: RAO validate.
 pub const SESSIONS_AND_DECRYPTOR: Wiring = Wiring {
     ports: Ports::DECRYPTOR,
-    build: |config, aws, sdk| assemble(config, aws, sdk, None, None),
+    build: |config, aws, sdk| assemble(config, aws, sdk, None),
     decryptor: Some(rsa_oaep),
     warm: E164::warm_up,
 };
@@ -99,7 +97,7 @@ pub const CONTACTS_AND_DELIVERY: Wiring = Wiring {
         let sms = sns(&config, sdk);
         let from = Config::require(&aws.email_from, EMAIL_FROM)?;
         let email: Arc<dyn Sender> = Arc::new(SesEmail::new(sdk, from));
-        assemble(config, aws, sdk, Some(sms), Some(email))
+        assemble(config, aws, sdk, Some(Arc::new(ByChannel { sms, email })))
     },
     decryptor: None,
     warm: E164::warm_up,
@@ -207,7 +205,7 @@ impl Wiring {
         }
         let mut app = self.build(config, &aws, &sdk)?;
         if let Some(d) = decryptor {
-            app.decryptor = d;
+            app.decryptor = Some(d);
         }
         Ok((app, sdk))
     }
@@ -217,27 +215,20 @@ fn assemble(
     config: Config,
     aws: &AwsSettings,
     sdk: &SdkConfig,
-    sms: Option<Arc<dyn Sender>>,
-    email: Option<Arc<dyn Sender>>,
+    sender: Option<Arc<dyn Sender>>,
 ) -> Result<App, ConfigError> {
     let dynamo = aws_sdk_dynamodb::Client::new(sdk);
     let sessions = Arc::new(DynamoSessions::new(dynamo.clone(), &aws.sessions_table));
-    let contacts: Arc<dyn ContactDirectory> = match &aws.contacts_table {
-        Some(table) => Arc::new(DynamoContacts::new(dynamo, table)),
-        None => Arc::new(MemoryContacts::default()),
-    };
-    let none = || -> Arc<dyn Sender> { Arc::new(NoDelivery) };
+    let contacts = (aws.contacts_table.as_ref())
+        .map(|table| Arc::new(DynamoContacts::new(dynamo, table)) as Arc<dyn ContactDirectory>);
     Ok(App {
         config,
         sessions: sessions.clone(),
         counters: sessions.clone(),
         keys: sessions,
         contacts,
-        sender: Arc::new(ByChannel {
-            sms: sms.unwrap_or_else(none),
-            email: email.unwrap_or_else(none),
-        }),
-        decryptor: Arc::new(NoDecryptor),
+        sender,
+        decryptor: None,
         clock: Arc::new(SystemClock),
         // The sessions table's stream gives verified sends back (function session-events).
         give_back_on_verify: false,

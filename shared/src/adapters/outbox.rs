@@ -58,16 +58,3 @@ impl Sender for Outbox {
         Ok(())
     }
 }
-
-/// A sender that always fails: for functions that never deliver, and outage tests.
-pub struct NoDelivery;
-
-#[async_trait]
-impl Sender for NoDelivery {
-    async fn send(&self, message: &Message) -> Result<(), DeliveryError> {
-        Err(DeliveryError {
-            channel: message.channel(),
-            reason: "delivery is not configured for this function".into(),
-        })
-    }
-}

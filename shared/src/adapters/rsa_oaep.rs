@@ -56,15 +56,6 @@ impl Decryptor for RsaOaep {
     }
 }
 
-/// Decrypts nothing: functions that never decrypt.
-pub struct NoDecryptor;
-
-impl Decryptor for NoDecryptor {
-    fn decrypt(&self, _: &[u8]) -> Result<Vec<u8>, DecryptError> {
-        Err(DecryptError)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

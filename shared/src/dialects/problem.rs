@@ -164,16 +164,24 @@ impl From<ServiceError> for Problem {
             ServiceError::CountryRefused { .. } => Problem::new(Reason::CountryRefused),
             // Logged where it happened (service::deliver), with the masked destination.
             ServiceError::Delivery(_) => Problem::new(Reason::DeliveryFailed),
-            ServiceError::Store(_) | ServiceError::Randomness(_) => Problem {
-                cause: Some(e.to_string()),
-                ..Problem::new(Reason::Unavailable)
-            },
+            ServiceError::Store(_) | ServiceError::Randomness(_) | ServiceError::Unwired(_) => {
+                Problem {
+                    cause: Some(e.to_string()),
+                    ..Problem::new(Reason::Unavailable)
+                }
+            }
         }
     }
 }
 
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Problem {
+        ServiceError::from(e).into()
+    }
+}
+
+impl From<crate::app::Unwired> for Problem {
+    fn from(e: crate::app::Unwired) -> Problem {
         ServiceError::from(e).into()
     }
 }

@@ -37,6 +37,8 @@ pub enum ServiceError {
     Delivery(#[from] DeliveryError),
     #[error(transparent)]
     Randomness(#[from] RandomnessError),
+    #[error(transparent)]
+    Unwired(#[from] crate::app::Unwired),
 }
 
 /// What a caller asks to send.
@@ -350,7 +352,7 @@ impl App {
         };
         let (key, to) = (&session.key, &session.destination);
         count(Count::CodesSent, key, to, 1);
-        let Err(error) = self.sender.send(&message).await else {
+        let Err(error) = self.sender()?.send(&message).await else {
             tracing::info!(channel = channel.as_str(), to = %to.masked(), "code delivered");
             count(Count::CodesDelivered, key, to, 1);
             if channel == Channel::Sms {

@@ -114,7 +114,7 @@ async fn open(
         return Err(Problem::new(Reason::UnknownTemplate));
     }
     let contact = app
-        .contacts
+        .contacts()?
         .get(contact_id)
         .await?
         .ok_or_else(|| Problem::new(Reason::NotFound(Missing::Contact)))?;

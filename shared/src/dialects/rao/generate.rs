@@ -15,7 +15,7 @@ use serde_json::json;
 pub async fn handle(app: &App, req: &Request, language: &str) -> Result<Reply, Problem> {
     send_once(app, req, Family::Rao, |caller: Caller| async move {
         let sid = sid(req)?;
-        let phone = phone(app, http::body(req)?, "").map_err(Problem::invalid)?;
+        let phone = phone(app.decryptor()?, http::body(req)?, "").map_err(Problem::invalid)?;
         // A session already open for this `sid` gets a fresh code (to this phone), within the
         // resend rules; the code is bound to the phone, so only that phone validates it.
         let policy = app.config.policy;

@@ -8,10 +8,10 @@ pub mod validate;
 
 use super::header_contract::{required_header, Contract, Entry, Form, Uuid};
 use super::problem::{Problem, Reason};
-use crate::app::App;
 use crate::domain::i18n::Text;
 use crate::domain::{Family, ResendRefusal, SessionKey, E164};
 use crate::http::fields::{Faults, FieldError, Input, Str};
+use crate::ports::Decryptor;
 use base64::Engine;
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
@@ -90,11 +90,11 @@ fn sid(req: &Request) -> Result<&str, Problem> {
 
 /// A base64 RSA-OAEP ciphertext decrypted to text that `valid` accepts; `None` whatever went
 /// wrong, so that no answer tells which step failed.
-fn decrypt(app: &App, ciphertext: &str, valid: impl Fn(&str) -> bool) -> Option<String> {
+fn decrypt(key: &dyn Decryptor, ciphertext: &str, valid: impl Fn(&str) -> bool) -> Option<String> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(ciphertext.trim())
         .ok()?;
-    let plain = String::from_utf8(app.decryptor.decrypt(&bytes).ok()?).ok()?;
+    let plain = String::from_utf8(key.decrypt(&bytes).ok()?).ok()?;
     valid(&plain).then_some(plain)
 }
 
@@ -111,7 +111,7 @@ pub struct PhoneBody {
 /// `{phoneCountryCode, encryptedPhoneNumber}` decrypted into a number valid for its country.
 /// Every way the ciphertext can fail gets the same answer. Fields are named with `prefix`
 /// (`phone.` inside validate's body).
-fn phone(app: &App, body: PhoneBody, prefix: &str) -> Result<E164, Vec<FieldError>> {
+fn phone(key: &dyn Decryptor, body: PhoneBody, prefix: &str) -> Result<E164, Vec<FieldError>> {
     let mut f = Faults::default();
     let code = f.req("phoneCountryCode", body.phone_country_code);
     let ciphertext = f.req("encryptedPhoneNumber", body.encrypted_phone_number);
@@ -120,7 +120,7 @@ fn phone(app: &App, body: PhoneBody, prefix: &str) -> Result<E164, Vec<FieldErro
     }
     let digits = |n: &str| (4..=14).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit());
     let national = ciphertext.and_then(|c| {
-        let national = decrypt(app, &c, digits);
+        let national = decrypt(key, &c, digits);
         if national.is_none() {
             f.invalid("encryptedPhoneNumber", PHONE_RULE);
         }

@@ -23,6 +23,7 @@ pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, 
     let caller = admit(&app.config.access, req)?;
     let sid = sid(req)?;
     let body: ValidateBody = http::body(req)?;
+    let key = app.decryptor()?;
     let mut f = Faults::default();
     let ciphertext = f.req(
         "encryptedOneTimePasswordToken",
@@ -31,14 +32,14 @@ pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, 
     let code_ok =
         |c: &str| (4..=10).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_alphanumeric());
     let code = ciphertext.and_then(|c| {
-        let code = decrypt(app, &c, code_ok);
+        let code = decrypt(key, &c, code_ok);
         if code.is_none() {
             f.invalid("encryptedOneTimePasswordToken", TOKEN_RULE);
         }
         code
     });
     let phone = f.req("phone", body.phone).and_then(|body| {
-        phone(app, body, "phone.")
+        phone(key, body, "phone.")
             .map_err(|e| f.errors.extend(e))
             .ok()
     });
