@@ -12,7 +12,6 @@ mod emulator_fraud;
 mod emulator_idempotency;
 mod emulator_rao;
 mod emulator_spend;
-mod emulator_start;
 mod emulator_state_machine;
 mod emulator_telemarketing;
 mod emulator_verify_api;

@@ -19,8 +19,6 @@ pub type Item = HashMap<String, AttributeValue>;
 
 /// Partition key attribute of both tables' session items.
 pub const KEY: &str = "pk";
-/// The key `connect` reads: no family's prefix, so no item ever has it.
-const CONNECT_KEY: &str = "connect#";
 /// TTL attribute of the sessions table (`expires_at + retention`).
 pub const TTL: &str = "purge_at";
 
@@ -34,28 +32,6 @@ impl DynamoSessions {
         DynamoSessions {
             client,
             table: table.into(),
-        }
-    }
-
-    /// Opens the table's connection (TCP and TLS) and runs the SDK's first-call set-up with a
-    /// read of a key no item has: in Lambda's init, at full CPU, so that a function's first
-    /// request, at its memory size's share of a CPU, finds both done. Best effort: a failure is
-    /// logged, and the first request connects as it would have.
-    pub async fn connect(&self) {
-        let started = std::time::Instant::now();
-        let read = (self.client.get_item())
-            .table_name(&self.table)
-            .key(KEY, AttributeValue::S(CONNECT_KEY.into()))
-            .projection_expression("#k")
-            .expression_attribute_names("#k", KEY)
-            .send()
-            .await;
-        let ms = started.elapsed().as_secs_f64() * 1e3;
-        match read {
-            Ok(_) => tracing::info!(ms, "sessions table connected"),
-            Err(e) => {
-                tracing::warn!(ms, error = %DisplayErrorContext(e), "sessions table not reached at start")
-            }
         }
     }
 

@@ -196,16 +196,7 @@ impl Wiring {
                 None => Ok(None),
             }
         };
-        // An API function's first request finds the sessions table's connection open.
-        let sessions =
-            DynamoSessions::new(aws_sdk_dynamodb::Client::new(&sdk), &aws.sessions_table);
-        let connect = async {
-            if route.is_some() {
-                sessions.connect().await;
-            }
-            Ok::<_, StartError>(())
-        };
-        let (pepper, decryptor, ()) = tokio::try_join!(pepper, key, connect)?;
+        let (pepper, decryptor) = tokio::try_join!(pepper, key)?;
         if let Some(pepper) = pepper {
             config.pepper = Pepper::new(pepper.as_bytes()).ok_or(ConfigError::Invalid {
                 var: PEPPER_SECRET,
