@@ -2,7 +2,8 @@
 # The whole test suite, from a fresh clone: installs the Python tools (moto, the direct7
 # client, pytest, cfn-lint, aws-sam-cli) into .venv, starts moto's server on a free
 # 127.0.0.1 port, runs every Rust test (unit, handler, emulator, end-to-end), drives the
-# local server with the published client, lints the SAM template, and stops what it started.
+# local server with the published client and its inbox page in headless Chromium (Debian's
+# chromium, installed with apt-get if missing), lints the SAM template, and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,6 +75,18 @@ sed -n '/^API Operations:/,$p' "$LOGS/schemathesis.log"
 python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$st_port" \
   || { echo "local-api did not survive the fuzzing" >&2; exit 1; }
 
+step "the local inbox page (/_local/) in headless Chromium"
+# Debian's chromium and its chromedriver (no browser is downloaded from elsewhere).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  as_root=""; [ "$(id -u)" -eq 0 ] || as_root="sudo"
+  apt_install() { DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends chromium chromium-driver; }
+  { apt_install || { $as_root apt-get update -qq && apt_install; }; } >"$LOGS/apt-chromium.log" 2>&1 \
+    || { cat "$LOGS/apt-chromium.log" >&2; echo "could not install chromium and chromium-driver" >&2; exit 1; }
+fi
+LOCAL_API_BIN=./target/debug/local-api INBOX_SCREENSHOTS=target/inbox-screenshots \
+  INBOX_LOG="$LOGS/local-api-inbox.log" SE_OFFLINE=true \
+  "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/browser
+
 step "every function under cargo-lambda's runtime emulator, against moto"
 lambda_pepper="$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
 export PATH="$(cd "$VENV/bin" && pwd):$PATH"  # cargo-lambda comes from PyPI into the venv
@@ -128,6 +141,6 @@ step "SAM template: cfn-lint and sam validate"
 SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 "$VENV/bin/sam" validate --template template.yaml --region us-east-1
 
 step "log audit: no code, token, pepper or full destination in any log of this run"
-python3 scripts/scan_logs.py "$LOGS" "$token" "$st_token" local-dev-token "$lambda_pepper"
+python3 scripts/scan_logs.py "$LOGS" "$token" "$st_token" local-dev-token inbox-test-token "$lambda_pepper"
 
 step "all tests passed"

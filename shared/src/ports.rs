@@ -1,5 +1,6 @@
 //! The service's ports: narrow async traits, injected as `Arc<dyn …>`.
 
+use crate::domain::sms::Measure;
 use crate::domain::{Channel, CounterKey, Destination, Session, SessionKey, Timestamp, Transition};
 use async_trait::async_trait;
 
@@ -93,6 +94,25 @@ pub struct Message {
     pub html: Option<String>,
     /// SMS sender id / originator, when the caller chose one.
     pub sender_id: Option<String>,
+    /// What the service knows of it besides its content; `None` for a message that belongs
+    /// to no session (one posted to the local outbox).
+    pub about: Option<About>,
+}
+
+/// A message's session, as the service knows it when it sends: the AWS senders deliver
+/// content only; the local outbox shows this in its inbox page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct About {
+    /// Its family and client are in the key (`SessionKey::parts`).
+    pub session: SessionKey,
+    /// Where the delivered code stands in the body (bytes).
+    pub code_at: Option<std::ops::Range<usize>>,
+    /// A test recipient's message: delivered nowhere, shown only where a sender
+    /// `keeps_test_messages`.
+    pub test: bool,
+    /// An SMS's encoding and segments, as it bills.
+    pub sms: Option<Measure>,
+    pub sent_at: Timestamp,
 }
 
 impl Message {
@@ -133,6 +153,12 @@ pub struct DeliveryError {
 #[async_trait]
 pub trait Sender: Send + Sync {
     async fn send(&self, message: &Message) -> Result<(), DeliveryError>;
+
+    /// Whether test recipients' messages (`About::test`) are handed to this sender too. Only
+    /// a sender that delivers nowhere may say so (the local outbox, to show them).
+    fn keeps_test_messages(&self) -> bool {
+        false
+    }
 }
 
 /// A ciphertext did not decrypt (tampered, truncated, another key). Says nothing more: which

@@ -17,6 +17,16 @@ fn harness() -> Harness {
     h
 }
 
+/// Messages delivered to someone: the outbox also keeps test recipients' messages, marked,
+/// for the local inbox (`Sender::keeps_test_messages`).
+fn delivered(h: &Harness) -> usize {
+    let messages = h.outbox.messages();
+    messages
+        .iter()
+        .filter(|m| !m.about.as_ref().is_some_and(|a| a.test))
+        .count()
+}
+
 async fn open(h: &Harness, body: serde_json::Value) -> String {
     let res = h.call(Req::post(SEND, body)).await;
     assert_eq!(res.status, 200, "{}", res.json);
@@ -36,7 +46,7 @@ async fn a_test_number_gets_its_fixed_code_whatever_was_asked_and_nothing_is_sen
     let (logs, _guard) = capture_logs();
     let body = json!({ "recipient": REVIEWER, "otp_code_length": 8, "otp_type": "alpha" });
     let id = open(&h, body).await;
-    assert!(h.outbox.messages().is_empty(), "nothing delivered");
+    assert_eq!(delivered(&h), 0, "nothing delivered");
     let log = logs.text();
     assert!(
         log.contains("test recipient: code not delivered") && log.contains("test=true"),
@@ -54,10 +64,33 @@ async fn a_test_number_gets_its_fixed_code_whatever_was_asked_and_nothing_is_sen
 
     // Anyone else is sent a drawn code and reported as no test.
     let other = open(&h, json!({ "recipient": "+12025550123" })).await;
-    assert_eq!(h.outbox.messages().len(), 1);
+    assert_eq!(delivered(&h), 1);
     let report = h.call(Req::get(format!("/verify/v1/report/{other}"))).await;
     assert_eq!(report.json["test"], false);
     assert_eq!(verify(&h, &other, "246810").await[0], 400);
+}
+
+/// A real sender (SNS, SES) is handed nothing: one that fails every delivery still lets a test
+/// recipient's send succeed. The local outbox shows the message, marked, with its fixed code.
+#[tokio::test]
+async fn only_the_local_outbox_is_handed_a_test_recipients_message() {
+    let mut h = Harness::with_sender(std::sync::Arc::new(otp_tests::Undeliverable));
+    h.app.config.test_recipients = harness().app.config.test_recipients;
+    open(&h, json!({ "recipient": REVIEWER })).await;
+    let res = h
+        .call(Req::post(SEND, json!({ "recipient": "+12025550123" })))
+        .await;
+    assert_eq!(
+        res.status, 502,
+        "a real recipient's send does reach the failing sender"
+    );
+
+    let h = harness();
+    open(&h, json!({ "recipient": REVIEWER, "content": "Code {}" })).await;
+    let shown = h.outbox.messages().pop().expect("kept for the local inbox");
+    let about = shown.about.expect("a session's message");
+    assert!(about.test);
+    assert_eq!(&shown.body[about.code_at.expect("code located")], "246810");
 }
 
 #[tokio::test]
@@ -82,7 +115,7 @@ async fn test_recipients_spend_no_budget_and_meet_no_fraud_rule() {
     for _ in 0..25 {
         open(&h, json!({ "recipient": REVIEWER })).await;
     }
-    assert!(h.outbox.messages().is_empty());
+    assert_eq!(delivered(&h), 0);
     let res = h
         .call(Req::post(SEND, json!({ "recipient": "+12025550123" })))
         .await;
@@ -126,5 +159,5 @@ async fn other_families_use_the_fixed_code_too() {
         )
         .await;
     assert_eq!(res.status, 200, "{}", res.json);
-    assert!(h.outbox.messages().is_empty());
+    assert_eq!(delivered(&h), 0);
 }

@@ -1,9 +1,11 @@
 //! `local-api`: serves every route of the route table on one port with the memory store
-//! and a printing outbox. `GET/DELETE /_local/outbox` read and clear delivered messages.
+//! and a printing outbox. `GET /_local/` is the inbox page; `GET/DELETE /_local/outbox` read
+//! and clear delivered messages.
 //! The header-contract families' development client is `local`, with the bearer token, allowed
 //! every combination unless `--access FILE` says otherwise.
 
 mod args;
+mod inbox;
 mod server;
 
 use otp_core::adapters::memory::MemoryContacts;
@@ -92,7 +94,10 @@ async fn run() -> Result<(), String> {
         println!("  {:<6} {}", route.method, route.path);
     }
     println!("  GET    /openapi.yaml   (the API contract)");
-    println!("  GET    /_local/outbox   (DELETE clears it)");
+    println!("  GET    /_local/   (the inbox: every SMS and email, live, in a browser)");
+    println!(
+        "  GET    /_local/outbox   (JSON; DELETE clears it, POST adds a message of no session)"
+    );
     println!(
         "  GET    /_local/rao-public-key   (development key: encrypt RAO test values with it)"
     );

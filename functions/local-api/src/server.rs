@@ -1,5 +1,7 @@
 //! HTTP/1 server translating between hyper and the Lambda handlers' `Request`/`Response`.
 
+use crate::inbox;
+use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
@@ -7,6 +9,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use otp_core::adapters::outbox::Outbox;
 use otp_core::adapters::rsa_oaep::DEV_PUBLIC_KEY_PEM;
+use otp_core::http::BodyTooLarge;
 use otp_core::{routes, App};
 use std::sync::Arc;
 
@@ -16,7 +19,7 @@ const OPENAPI: &str = include_str!("../../../openapi.yaml");
 /// Bodies past this are refused before reaching a handler (handlers refuse far smaller).
 const READ_LIMIT: usize = 1 << 20;
 
-type Reply = hyper::Response<Full<Bytes>>;
+pub type Reply = hyper::Response<BoxBody<Bytes, std::convert::Infallible>>;
 
 pub async fn serve(
     listener: tokio::net::TcpListener,
@@ -41,30 +44,39 @@ pub async fn serve(
     }
 }
 
-fn reply(status: u16, json: serde_json::Value) -> Reply {
+pub fn reply(status: u16, json: serde_json::Value) -> Reply {
     hyper::Response::builder()
         .status(status)
         .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(json.to_string())))
+        .body(Full::new(Bytes::from(json.to_string())).boxed())
         .expect("static response parts are valid")
 }
 
-async fn handle(app: &'static App, outbox: &Outbox, req: hyper::Request<Incoming>) -> Reply {
+async fn handle(app: &'static App, outbox: &Arc<Outbox>, req: hyper::Request<Incoming>) -> Reply {
     let path = req.uri().path().to_string();
     if path == "/openapi.yaml" {
         return hyper::Response::builder()
             .header("content-type", "application/yaml")
-            .body(Full::new(Bytes::from_static(OPENAPI.as_bytes())))
+            .body(Full::new(Bytes::from_static(OPENAPI.as_bytes())).boxed())
             .expect("static response parts are valid");
     }
     if path == "/_local/rao-public-key" {
         return hyper::Response::builder()
             .header("content-type", "application/x-pem-file")
-            .body(Full::new(Bytes::from_static(DEV_PUBLIC_KEY_PEM.as_bytes())))
+            .body(Full::new(Bytes::from_static(DEV_PUBLIC_KEY_PEM.as_bytes())).boxed())
             .expect("static response parts are valid");
     }
+    let method = req.method().as_str().to_string();
+    let (parts, body) = req.into_parts();
+    let body = read(body).await;
+    if path.starts_with("/_local") {
+        let posted = || body.as_ref().ok().cloned();
+        if let Some(res) = inbox::handle(app, outbox, &method, &path, posted).await {
+            return res;
+        }
+    }
     if path == "/_local/outbox" {
-        return match req.method().as_str() {
+        return match method.as_str() {
             "GET" => reply(
                 200,
                 serde_json::to_value(outbox.messages()).unwrap_or_default(),
@@ -80,27 +92,35 @@ async fn handle(app: &'static App, outbox: &Outbox, req: hyper::Request<Incoming
                 );
                 res.headers_mut().insert(
                     "allow",
-                    hyper::header::HeaderValue::from_static("GET, DELETE"),
+                    hyper::header::HeaderValue::from_static("GET, POST, DELETE"),
                 );
                 res
             }
         };
     }
-    let (mut parts, body) = req.into_parts();
+    let mut parts = parts;
     // A body past the limit is not read further: its route answers 413 in its family's form.
-    let body = match Limited::new(body, READ_LIMIT)
-        .collect()
-        .await
-        .map(|c| c.to_bytes())
-    {
+    let body = match body {
         Ok(bytes) if bytes.is_empty() => lambda_http::Body::Empty,
         Ok(bytes) => lambda_http::Body::Binary(bytes.to_vec()),
-        Err(_) => {
-            parts.extensions.insert(otp_core::http::BodyTooLarge);
+        Err(BodyTooLarge) => {
+            parts.extensions.insert(BodyTooLarge);
             lambda_http::Body::Empty
         }
     };
     let res = routes::dispatch(app, lambda_http::Request::from_parts(parts, body)).await;
     let (parts, body) = res.into_parts();
-    hyper::Response::from_parts(parts, Full::new(Bytes::from(body.as_ref().to_vec())))
+    hyper::Response::from_parts(
+        parts,
+        Full::new(Bytes::from(body.as_ref().to_vec())).boxed(),
+    )
+}
+
+/// The request's body, unless it is past `READ_LIMIT`.
+async fn read(body: Incoming) -> Result<Bytes, BodyTooLarge> {
+    Limited::new(body, READ_LIMIT)
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .map_err(|_| BodyTooLarge)
 }

@@ -7,8 +7,16 @@ use std::sync::Mutex;
 
 #[derive(Default)]
 pub struct Outbox {
-    messages: Mutex<Vec<Message>>,
+    messages: Mutex<Delivered>,
     print: bool,
+}
+
+/// The messages since the last clear, and how many clears there were: a reader that saw an
+/// earlier generation starts again from the first message.
+#[derive(Clone, Debug, Default)]
+pub struct Delivered {
+    pub generation: u64,
+    pub messages: Vec<Message>,
 }
 
 impl Outbox {
@@ -22,14 +30,30 @@ impl Outbox {
 
     /// Delivered messages, oldest first.
     pub fn messages(&self) -> Vec<Message> {
-        self.lock().clone()
+        self.lock().messages.clone()
+    }
+
+    /// The messages from the `from`-th on (oldest first), if the outbox is still at
+    /// `generation`; else the whole outbox, with its generation.
+    pub fn since(&self, generation: u64, from: usize) -> (u64, usize, Vec<Message>) {
+        let d = self.lock();
+        let from = if d.generation == generation { from } else { 0 };
+        let from = from.min(d.messages.len());
+        (d.generation, from, d.messages[from..].to_vec())
     }
 
     pub fn clear(&self) {
-        self.lock().clear();
+        let mut d = self.lock();
+        d.messages.clear();
+        d.generation += 1;
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Message>> {
+    /// Keeps a message that belongs to no session (the local server's `POST /_local/outbox`).
+    pub fn post(&self, message: Message) {
+        self.lock().messages.push(message);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Delivered> {
         self.messages
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -47,14 +71,22 @@ impl Sender for Outbox {
                 .as_deref()
                 .map(|s| format!(" [{}]", one_line(s)))
                 .unwrap_or_default();
+            let test = match &message.about {
+                Some(about) if about.test => " (test recipient: delivered nowhere)",
+                _ => "",
+            };
             println!(
-                "[outbox] {} to {}{subject}: {}",
+                "[outbox] {} to {}{subject}{test}: {}",
                 message.channel().as_str(),
                 message.to.as_str(),
                 one_line(&message.body)
             );
         }
-        self.lock().push(message.clone());
+        self.lock().messages.push(message.clone());
         Ok(())
+    }
+
+    fn keeps_test_messages(&self) -> bool {
+        true
     }
 }

@@ -89,18 +89,27 @@ impl Template {
     }
 
     pub fn render(&self, code: &str) -> Template {
-        let fill = |s: &String| fill(s, code);
-        Template {
-            subject: self.subject.as_ref().map(fill),
-            text: fill(&self.text),
-            html: self.html.as_ref().map(fill),
-        }
+        self.render_marked(code).0
+    }
+
+    /// `render`, with where the code first stands in the text (bytes): the local inbox
+    /// highlights it there, whatever the caller's text around it.
+    pub fn render_marked(&self, code: &str) -> (Template, Option<std::ops::Range<usize>>) {
+        let (text, at) = fill(&self.text, code);
+        let rendered = Template {
+            subject: self.subject.as_ref().map(|s| fill(s, code).0),
+            text,
+            html: self.html.as_ref().map(|s| fill(s, code).0),
+        };
+        (rendered, at.map(|start| start..start + code.len()))
     }
 }
 
 /// `template` with each `{code}` replaced by `code` and each `{{` by `{`, in one pass, so
 /// nothing a caller wrote (`caller_text::literal`) becomes a placeholder.
-fn fill(template: &str, code: &str) -> String {
+/// Also returns where the first code stands in the result (bytes).
+fn fill(template: &str, code: &str) -> (String, Option<usize>) {
+    let mut first = None;
     let mut out = String::with_capacity(template.len() + code.len());
     let mut rest = template;
     while let Some(i) = rest.find('{') {
@@ -110,6 +119,7 @@ fn fill(template: &str, code: &str) -> String {
             out.push('{');
             rest = after;
         } else if let Some(after) = rest.strip_prefix(CODE_PLACEHOLDER) {
+            first.get_or_insert(out.len());
             out.push_str(code);
             rest = after;
         } else {
@@ -118,7 +128,7 @@ fn fill(template: &str, code: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
+    (out, first)
 }
 
 /// One verification session, as stored.

@@ -11,7 +11,7 @@ use crate::domain::{
     LimitScope, Policy, ResendRefusal, Session, SessionKey, Status, Template, Timestamp,
     Transition,
 };
-use crate::ports::{Applied, DeliveryError, Message, StoreError};
+use crate::ports::{About, Applied, DeliveryError, Message, StoreError};
 use shield::Charges;
 
 pub mod message;
@@ -334,29 +334,41 @@ impl App {
     ) -> Result<Issued, ServiceError> {
         let (caller_part, delivered) = split(code, &session.policy);
         let channel = session.destination.channel();
-        if test {
-            tracing::info!(channel = channel.as_str(), to = %session.destination.masked(), test = true, "test recipient: code not delivered");
-            return Ok(Issued {
-                session,
-                caller_part,
-            });
-        }
-        let rendered = session.template.render(delivered.expose());
+        let (rendered, code_at) = session.template.render_marked(delivered.expose());
         let email = channel == Channel::Email;
+        let sms = (!email).then(|| billed(&rendered.text, &session.attributes));
         let message = Message {
             to: session.destination.clone(),
             subject: rendered.subject.filter(|_| email),
             body: rendered.text,
             html: rendered.html.filter(|_| email),
             sender_id: session.attributes.sender_id.clone(),
+            about: Some(About {
+                session: session.key.clone(),
+                code_at,
+                test,
+                sms,
+                sent_at: self.clock.now(),
+            }),
         };
+        if test {
+            tracing::info!(channel = channel.as_str(), to = %session.destination.masked(), test = true, "test recipient: code not delivered");
+            if let Some(outbox) = self.sender.as_deref().filter(|s| s.keeps_test_messages()) {
+                // Delivers nowhere: the local inbox shows it, marked.
+                let _ = outbox.send(&message).await;
+            }
+            return Ok(Issued {
+                session,
+                caller_part,
+            });
+        }
         let (key, to) = (&session.key, &session.destination);
         count(Count::CodesSent, key, to, 1);
         let Err(error) = self.sender()?.send(&message).await else {
             tracing::info!(channel = channel.as_str(), to = %to.masked(), "code delivered");
             count(Count::CodesDelivered, key, to, 1);
-            if channel == Channel::Sms {
-                metrics::sms_sent(key, to, billed(&message.body, &session.attributes));
+            if let Some(measure) = sms {
+                metrics::sms_sent(key, to, measure);
             }
             return Ok(Issued {
                 session,
