@@ -79,7 +79,7 @@ step "the local inbox page (/_local/) in headless Chromium"
 # Debian's chromium and its chromedriver (no browser is downloaded from elsewhere).
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   as_root=""; [ "$(id -u)" -eq 0 ] || as_root="sudo"
-  apt_install() { DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends chromium chromium-driver; }
+  apt_install() { DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-liberation; }
   { apt_install || { $as_root apt-get update -qq && apt_install; }; } >"$LOGS/apt-chromium.log" 2>&1 \
     || { cat "$LOGS/apt-chromium.log" >&2; echo "could not install chromium and chromium-driver" >&2; exit 1; }
 fi
