@@ -87,17 +87,25 @@ LOCAL_API_BIN=./target/debug/local-api INBOX_SCREENSHOTS=target/inbox-screenshot
   INBOX_LOG="$LOGS/local-api-inbox.log" SE_OFFLINE=true \
   "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/browser
 
+step "the signed SMS webhook against a relay that verifies with the Standard Webhooks library"
+LOCAL_API_BIN=./target/debug/local-api WEBHOOK_LOG="$LOGS/local-api-webhook.log" \
+  "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/webhooks
+
 step "every function under cargo-lambda's runtime emulator, against moto"
 lambda_pepper="$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+webhook_secret="whsec_$(python3 -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(24)).decode())')"
 export PATH="$(cd "$VENV/bin" && pwd):$PATH"  # cargo-lambda comes from PyPI into the venv
 (
   export AWS_ENDPOINT_URL="$OTP_TEST_AWS_ENDPOINT" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
     AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 \
     OTP_PEPPER_SECRET=lambda/pepper LAMBDA_PEPPER="$lambda_pepper" \
-    OTP_API_TOKENS="local:$(printf %s local-dev-token | sha256sum | cut -d' ' -f1)" \
+    OTP_API_TOKENS="local:$(printf %s local-dev-token | sha256sum | cut -d' ' -f1),hooked:$(printf %s hooked-dev-token | sha256sum | cut -d' ' -f1)" \
+    WEBHOOK_RELAY_PORT="$(free_port)" WEBHOOK_SECRET="$webhook_secret" \
     OTP_ACCESS="{\"local\": {\"token_sha256\": \"$(printf %s local-dev-token | sha256sum | cut -d' ' -f1)\", \"allow\": [\"MX/GCB/*\"]}}" \
     OTP_SESSIONS_TABLE=lambda-sessions OTP_CONTACTS_TABLE=lambda-contacts OTP_EMAIL_FROM=otp@example.com \
-    OTP_RAO_PRIVATE_KEY_SECRET=lambda/rao-private-key
+    OTP_RAO_PRIVATE_KEY_SECRET=lambda/rao-private-key OTP_SMS_WEBHOOK_SECRET_ARN=lambda/sms-webhook
+  # Client `hooked` has its SMS handed to a signed webhook (tests/lambda starts the relay).
+  export OTP_SMS_WEBHOOK_URL="hooked=http://127.0.0.1:$WEBHOOK_RELAY_PORT/sms"
   "$VENV/bin/python" - <<'PY'
 import boto3
 db = boto3.client("dynamodb")
@@ -108,6 +116,7 @@ for name, key, kind in (("lambda-sessions", "pk", "S"), ("lambda-contacts", "con
 boto3.client("ses").verify_email_identity(EmailAddress="otp@example.com")
 sm = boto3.client("secretsmanager")  # every function fetches the pepper at cold start
 sm.create_secret(Name="lambda/pepper", SecretString=__import__("os").environ["LAMBDA_PEPPER"])
+sm.create_secret(Name="lambda/sms-webhook", SecretString=__import__("os").environ["WEBHOOK_SECRET"])  # the SMS senders fetch it
 sm.create_secret(  # the RAO functions fetch it at cold start
     Name="lambda/rao-private-key", SecretString=open("shared/dev-keys/rao-private.DEVELOPMENT-ONLY.pem").read())
 PY
@@ -141,6 +150,6 @@ step "SAM template: cfn-lint and sam validate"
 SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 "$VENV/bin/sam" validate --template template.yaml --region us-east-1
 
 step "log audit: no code, token, pepper or full destination in any log of this run"
-python3 scripts/scan_logs.py "$LOGS" "$token" "$st_token" local-dev-token inbox-test-token "$lambda_pepper"
+python3 scripts/scan_logs.py "$LOGS" "$token" "$st_token" local-dev-token hooked-dev-token inbox-test-token webhook-test-token "$lambda_pepper" "$webhook_secret"
 
 step "all tests passed"

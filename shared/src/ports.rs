@@ -113,6 +113,8 @@ pub struct About {
     /// An SMS's encoding and segments, as it bills.
     pub sms: Option<Measure>,
     pub sent_at: Timestamp,
+    /// When the code stops being accepted.
+    pub expires_at: Timestamp,
 }
 
 impl Message {

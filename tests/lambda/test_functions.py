@@ -152,3 +152,45 @@ def encrypt(text):
 )
 def test_bad_sample_events_get_their_error(name, status):
     assert invoke(name.split(".")[0], event(name))[0] == status
+
+
+def test_a_client_with_a_webhook_gets_its_sms_through_it_signed():
+    """Client `hooked` (OTP_SMS_WEBHOOK_URL) as deployed: the secret comes from Secrets Manager
+    at cold start, the SMS reaches the relay signed and never SNS, and its code verifies."""
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+    import threading
+    from standardwebhooks.webhooks import Webhook
+
+    received = []
+
+    class Relay(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["content-length"]))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            received.append(Webhook(os.environ["WEBHOOK_SECRET"]).verify(body, headers))
+            self.send_response(200)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    relay = HTTPServer(("127.0.0.1", int(os.environ["WEBHOOK_RELAY_PORT"])), Relay)
+    threading.Thread(target=relay.serve_forever, daemon=True).start()
+    try:
+        send = event("send-otp")
+        send["headers"]["authorization"] = "Bearer hooked-dev-token"
+        body = json.loads(send["body"])
+        body["recipient"] = "+971501234599"
+        send["body"] = json.dumps(body)
+        status, sent = invoke("send-otp", send)
+        assert status == 200, sent
+        [message] = received
+        assert (message["client"], message["session"], message["to"]) == ("hooked", sent["otp_id"], "+971501234599")
+        assert delivered("+971501234599") == [], "not through SNS"
+        verify = event("verify-otp")
+        verify["headers"]["authorization"] = "Bearer hooked-dev-token"
+        verify["body"] = json.dumps({"otp_id": sent["otp_id"], "otp_code": code_in(message["body"])})
+        assert invoke("verify-otp", verify) == (200, {"status": "APPROVED"})
+    finally:
+        relay.shutdown()

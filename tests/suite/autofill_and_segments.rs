@@ -9,7 +9,7 @@ const GENERATE: &str = "/v1/x-global/security/tele-marketing/otp/generate";
 
 fn harness() -> Harness {
     let mut h = Harness::new();
-    h.app.config.autofill = Autofill::parse("example.com, local=tele.example.org").unwrap();
+    h.app.config.autofill = Autofill::parse_domains("example.com, local=tele.example.org").unwrap();
     h
 }
 

@@ -286,9 +286,15 @@ fn the_sam_template_serves_exactly_the_route_table() {
             route.function
         );
         assert_eq!(
-            block.contains("secretsmanager:GetSecretValue"),
+            block.contains("!Ref RaoPrivateKeySecretArn"),
             needs.decryptor,
             "{}: the RAO key secret",
+            route.function
+        );
+        assert_eq!(
+            block.contains("!Ref SmsWebhookSecretArn"),
+            needs.sms,
+            "{}: the SMS webhook's secret",
             route.function
         );
         assert_eq!(

@@ -10,6 +10,7 @@ mod server;
 
 use otp_core::adapters::memory::MemoryContacts;
 use otp_core::adapters::outbox::Outbox;
+use otp_core::adapters::webhook::sms_sender;
 use otp_core::config::Access;
 use otp_core::{App, Config};
 use sha2::{Digest, Sha256};
@@ -78,7 +79,12 @@ async fn run() -> Result<(), String> {
     let contacts =
         MemoryContacts::from_json(&contacts_json).map_err(|e| format!("contacts file: {e}"))?;
     let outbox = Arc::new(Outbox::printing());
-    let app: &'static App = Box::leak(Box::new(App::in_memory(config, contacts, outbox.clone())));
+    let mut app = App::in_memory(config, contacts, outbox.clone());
+    // OTP_SMS_WEBHOOK_URL hands SMS to the developer's own relay, signed, as in AWS.
+    app.sender =
+        Some(sms_sender(&app.config, outbox.clone()).map_err(|e| format!("configuration: {e}"))?);
+    let webhook = !app.config.sms_webhook.is_empty();
+    let app: &'static App = Box::leak(Box::new(app));
 
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
@@ -89,6 +95,9 @@ async fn run() -> Result<(), String> {
             )
         })?;
     println!("local-api listening on http://{}", args.listen);
+    if webhook {
+        println!("SMS go to OTP_SMS_WEBHOOK_URL (signed, Standard Webhooks); other messages to the outbox");
+    }
     println!("bearer token: {shown}   (header-contract families: client_id: local, Authorization: Bearer <it>)");
     for route in otp_core::ROUTES {
         println!("  {:<6} {}", route.method, route.path);

@@ -7,6 +7,7 @@ use crate::dynamodb::{DynamoContacts, DynamoSessions};
 use crate::stream::EventBridge;
 use aws_config::SdkConfig;
 use otp_core::adapters::rsa_oaep::RsaOaep;
+use otp_core::config::WebhookKey;
 use otp_core::domain::code::random_hex_id;
 use otp_core::domain::{Pepper, E164};
 use otp_core::ports::{ContactDirectory, Decryptor, Sender, SystemClock};
@@ -67,7 +68,7 @@ pub const STREAM: Wiring = Wiring::of(Ports::READER);
 pub const SESSIONS_AND_SMS: Wiring = Wiring {
     ports: Ports::SMS,
     build: |config, aws, sdk| {
-        let sms = sns(&config, sdk);
+        let sms = sms(&config, sdk)?;
         assemble(config, aws, sdk, Some(sms))
     },
     decryptor: None,
@@ -94,7 +95,7 @@ pub const SMS_AND_DECRYPTOR: Wiring = Wiring {
 pub const CONTACTS_AND_DELIVERY: Wiring = Wiring {
     ports: Ports::CONTACTS_AND_DELIVERY,
     build: |config, aws, sdk| {
-        let sms = sns(&config, sdk);
+        let sms = sms(&config, sdk)?;
         let from = Config::require(&aws.email_from, EMAIL_FROM)?;
         let email: Arc<dyn Sender> = Arc::new(SesEmail::new(sdk, from));
         assemble(config, aws, sdk, Some(Arc::new(ByChannel { sms, email })))
@@ -196,7 +197,20 @@ impl Wiring {
                 None => Ok(None),
             }
         };
-        let (pepper, decryptor) = tokio::try_join!(pepper, key)?;
+        let webhook_key = async {
+            match (&aws.sms_webhook_secret, config.sms_webhook.is_empty()) {
+                (Some(id), false) => fetch_secret(&secrets, id).await.map(Some),
+                _ => Ok(None),
+            }
+        };
+        let (pepper, decryptor, webhook_key) = tokio::try_join!(pepper, key, webhook_key)?;
+        if let Some(secret) = webhook_key {
+            let key = WebhookKey::parse(&secret).map_err(|reason| ConfigError::Invalid {
+                var: "OTP_SMS_WEBHOOK_SECRET_ARN",
+                reason,
+            })?;
+            config.sms_webhook_key = Some(key);
+        }
         if let Some(pepper) = pepper {
             config.pepper = Pepper::new(pepper.as_bytes()).ok_or(ConfigError::Invalid {
                 var: PEPPER_SECRET,
@@ -267,6 +281,9 @@ pub struct AwsSettings {
     pub pepper_secret: Option<String>,
     /// The RAO private key's secret, unless `OTP_RAO_PRIVATE_KEY` is set (local runs).
     pub rao_key_secret: Option<String>,
+    /// The SMS webhook's signing secret (`whsec_…`), where the route sends SMS, unless
+    /// `OTP_SMS_WEBHOOK_SECRET` is set (local runs).
+    pub sms_webhook_secret: Option<String>,
 }
 
 impl AwsSettings {
@@ -292,6 +309,9 @@ impl AwsSettings {
                 .then(|| env(PEPPER_SECRET))
                 .flatten(),
             rao_key_secret: env("OTP_RAO_PRIVATE_KEY_SECRET"),
+            sms_webhook_secret: (ports.sms && env("OTP_SMS_WEBHOOK_SECRET").is_none())
+                .then(|| env("OTP_SMS_WEBHOOK_SECRET_ARN"))
+                .flatten(),
         })
     }
 }
@@ -319,9 +339,10 @@ pub async fn fetch_secret(
         .ok_or_else(|| StartError::Secret(format!("{id} has no SecretString")))
 }
 
-/// SMS through SNS.
-fn sns(config: &Config, sdk: &SdkConfig) -> Arc<dyn Sender> {
-    Arc::new(SnsSms::new(sdk, config.sms_sender_id.clone()))
+/// SMS through SNS, or through the operator's signed webhook where `OTP_SMS_WEBHOOK_URL` says.
+fn sms(config: &Config, sdk: &SdkConfig) -> Result<Arc<dyn Sender>, ConfigError> {
+    let sns = Arc::new(SnsSms::new(sdk, config.sms_sender_id.clone()));
+    otp_core::adapters::webhook::sms_sender(config, sns)
 }
 
 #[cfg(test)]

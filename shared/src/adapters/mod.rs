@@ -4,3 +4,4 @@
 pub mod memory;
 pub mod outbox;
 pub mod rsa_oaep;
+pub mod webhook;

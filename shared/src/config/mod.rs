@@ -3,12 +3,16 @@
 pub mod access;
 pub mod autofill;
 pub mod fraud;
+pub mod per_client;
 pub mod test_recipients;
+pub mod webhook;
 
 pub use access::Access;
 pub use autofill::Autofill;
 pub use fraud::{CountryRules, Fraud, FraudMode};
+pub use per_client::PerClient;
 pub use test_recipients::TestRecipients;
+pub use webhook::{WebhookKey, WebhookUrl, WebhookUrls};
 
 use crate::domain::{Alphabet, Pepper, Policy, SendBudget};
 use sha2::{Digest, Sha256};
@@ -116,6 +120,11 @@ pub struct Config {
     pub test_recipients: TestRecipients,
     /// The RAO private key, PEM (local runs; never printed).
     pub rao_private_key: Option<Secret>,
+    /// Where each client's SMS go instead of SNS (`OTP_SMS_WEBHOOK_URL`).
+    pub sms_webhook: WebhookUrls,
+    /// The webhooks' signing key: `OTP_SMS_WEBHOOK_SECRET` (local runs) or, in AWS, the secret
+    /// `OTP_SMS_WEBHOOK_SECRET_ARN` names, fetched at start.
+    pub sms_webhook_key: Option<WebhookKey>,
 }
 
 /// A configured secret: `Debug` never shows it.
@@ -257,7 +266,7 @@ impl Config {
             },
             sms_sender_id: get("OTP_SMS_SENDER_ID"),
             autofill: get("OTP_SMS_AUTOFILL_DOMAIN")
-                .map(|v| Autofill::parse(&v))
+                .map(|v| Autofill::parse_domains(&v))
                 .transpose()
                 .map_err(invalid("OTP_SMS_AUTOFILL_DOMAIN"))?
                 .unwrap_or_default(),
@@ -267,6 +276,15 @@ impl Config {
                 .map_err(invalid("OTP_TEST_RECIPIENTS"))?
                 .unwrap_or_default(),
             rao_private_key: get("OTP_RAO_PRIVATE_KEY").map(Secret),
+            sms_webhook: get("OTP_SMS_WEBHOOK_URL")
+                .map(|v| WebhookUrls::parse_urls(&v))
+                .transpose()
+                .map_err(invalid("OTP_SMS_WEBHOOK_URL"))?
+                .unwrap_or_default(),
+            sms_webhook_key: get("OTP_SMS_WEBHOOK_SECRET")
+                .map(|v| WebhookKey::parse(&v))
+                .transpose()
+                .map_err(invalid("OTP_SMS_WEBHOOK_SECRET"))?,
         })
     }
 

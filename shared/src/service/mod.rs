@@ -349,6 +349,7 @@ impl App {
                 test,
                 sms,
                 sent_at: self.clock.now(),
+                expires_at: session.expires_at,
             }),
         };
         if test {

@@ -1,0 +1,169 @@
+"""The signed SMS webhook (`OTP_SMS_WEBHOOK_URL`) as an operator's relay sees it: a real HTTP
+receiver verifies every request with the Standard Webhooks reference library; retries keep
+their `webhook-id`; refusals, outages and timeouts are the family's delivery error and spend
+no budget."""
+
+import base64
+import json
+import os
+import secrets
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+TOKEN = "webhook-test-token"
+SECRET = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Relay:
+    """The operator's endpoint: answers from a script (`plan`), then 200; records each request
+    and whether its signature verified."""
+
+    def __init__(self):
+        self.requests, self.plan = [], []
+        relay = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["content-length"]))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                try:
+                    Webhook(SECRET).verify(body, headers)
+                    verified = True
+                except WebhookVerificationError:
+                    verified = False
+                relay.requests.append({"headers": headers, "body": json.loads(body), "verified": verified})
+                answer = relay.plan.pop(0) if relay.plan else 200
+                if answer == "hang":
+                    time.sleep(3)
+                    answer = 200
+                out = json.dumps({"message_id": f"provider-{len(relay.requests)}"}).encode()
+                try:
+                    self.send_response(answer)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(out)))
+                    self.end_headers()
+                    self.wfile.write(out)
+                except BrokenPipeError:
+                    pass  # the service gave up on this attempt (the timeout case)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/sms"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def reset(self, plan=()):
+        self.requests, self.plan = [], list(plan)
+
+
+@pytest.fixture(scope="module")
+def relay():
+    r = Relay()
+    yield r
+    r.server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def api(relay):
+    port = free_port()
+    env = dict(os.environ, OTP_SMS_WEBHOOK_URL=relay.url, OTP_SMS_WEBHOOK_SECRET=SECRET,
+               OTP_DESTINATION_SENDS_PER_WINDOW="2")
+    log = open(os.environ.get("WEBHOOK_LOG") or os.devnull, "w")
+    proc = subprocess.Popen(
+        [os.environ.get("LOCAL_API_BIN", "target/debug/local-api"),
+         "--listen", f"127.0.0.1:{port}", "--token", TOKEN],
+        stdout=log, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + "/_local/outbox", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield base
+    proc.terminate()
+    proc.wait(10)
+
+
+def post(base, path, body):
+    req = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
+                                 headers={"authorization": f"Bearer {TOKEN}",
+                                          "content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=15) as res:
+            return res.status, json.loads(res.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+def send(api, to):
+    return post(api, "/verify/v1/otp/send-otp", {"recipient": to, "content": "Your code is {}"})
+
+
+def test_each_sms_is_posted_signed_and_its_code_verifies(api, relay):
+    relay.reset()
+    status, sent = send(api, "+971501110001")
+    assert status == 200, sent
+    [request] = relay.requests
+    assert request["verified"], "the reference library accepts the signature"
+    body, headers = request["body"], request["headers"]
+    assert headers["webhook-id"] == body["id"] and body["id"].startswith("msg_")
+    assert (body["to"], body["channel"], body["family"], body["client"], body["session"]) == (
+        "+971501110001", "sms", "verify-api", "local", sent["otp_id"])
+    assert body["expires_at"] > time.time()
+    with pytest.raises(WebhookVerificationError):
+        raw = json.dumps(body).encode()
+        Webhook("whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()).verify(raw, headers)
+    code = body["body"].removeprefix("Your code is ")
+    assert post(api, "/verify/v1/otp/verify-otp", {"otp_id": sent["otp_id"], "otp_code": code}) == (
+        200, {"status": "APPROVED"})
+    outbox = json.loads(urllib.request.urlopen(api + "/_local/outbox").read())
+    assert all(m["to"] != "+971501110001" for m in outbox), "relayed, not kept locally"
+
+
+def test_a_failed_attempt_is_retried_with_the_same_webhook_id(api, relay):
+    relay.reset([500, "hang"])
+    started = time.monotonic()
+    status, _ = send(api, "+971501110002")
+    assert status == 200
+    assert [r["verified"] for r in relay.requests] == [True, True, True]
+    assert len({r["headers"]["webhook-id"] for r in relay.requests}) == 1
+    print(f"500, a timeout, then 200: {time.monotonic() - started:.1f} s")
+
+
+def test_refusals_and_outages_are_the_family_error_and_spend_nothing(api, relay):
+    relay.reset([400])
+    status, body = send(api, "+971501110003")
+    assert status == 502, body
+    assert len(relay.requests) == 1, "a 4xx is not retried"
+
+    # Three failed sends to one number whose budget is 2 per window: none is charged.
+    for _ in range(3):
+        relay.reset([503, 503, 503])
+        status, _ = send(api, "+971501110004")
+        assert status == 502
+        assert len(relay.requests) == 3, "bounded retries"
+    relay.reset()
+    assert send(api, "+971501110004")[0] == 200
+
+
+def test_emails_stay_with_their_own_sender(api, relay):
+    relay.reset()
+    status, _ = post(api, "/contacts/1/verification-keys", {"channel": "Email"})
+    assert status == 200
+    assert relay.requests == []
