@@ -10,7 +10,7 @@ mod server;
 
 use otp_core::adapters::memory::MemoryContacts;
 use otp_core::adapters::outbox::Outbox;
-use otp_core::adapters::webhook::sms_sender;
+use otp_core::app::sms_sender;
 use otp_core::config::Access;
 use otp_core::{App, Config};
 use sha2::{Digest, Sha256};
