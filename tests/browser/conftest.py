@@ -8,24 +8,20 @@
 import json
 import os
 import pathlib
-import socket
 import subprocess
-import time
+import sys
 import urllib.request
 
 import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from local_api import local_api  # noqa: E402  (tests/local_api.py)
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 TOKEN = "inbox-test-token"
 TEST_RECIPIENT = "+12025550100"
 TEST_CODE = "246810"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Api:
@@ -74,27 +70,9 @@ class Api:
 
 @pytest.fixture(scope="session")
 def api(tmp_path_factory):
-    port = free_port()
-    env = dict(os.environ, OTP_TEST_RECIPIENTS=f"{TEST_RECIPIENT}={TEST_CODE}")
     log_path = os.environ.get("INBOX_LOG") or tmp_path_factory.mktemp("logs") / "local-api.log"
-    log = open(log_path, "w")
-    proc = subprocess.Popen(
-        [os.environ.get("LOCAL_API_BIN", "target/debug/local-api"),
-         "--listen", f"127.0.0.1:{port}", "--token", TOKEN],
-        stdout=log, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(base + "/_local/outbox", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.05)
-    else:
-        proc.kill()
-        pytest.fail("local-api did not start")
-    yield Api(base)
-    proc.terminate()
-    proc.wait(10)
+    with local_api(TOKEN, log_path, OTP_TEST_RECIPIENTS=f"{TEST_RECIPIENT}={TEST_CODE}") as base:
+        yield Api(base)
 
 
 @pytest.fixture(scope="session")

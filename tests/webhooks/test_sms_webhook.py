@@ -6,9 +6,9 @@ no budget."""
 import base64
 import json
 import os
+import pathlib
 import secrets
-import socket
-import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -16,16 +16,13 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from local_api import free_port, local_api  # noqa: E402  (tests/local_api.py)
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 TOKEN = "webhook-test-token"
 SECRET = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Relay:
@@ -80,24 +77,9 @@ def relay():
 
 @pytest.fixture(scope="module")
 def api(relay):
-    port = free_port()
-    env = dict(os.environ, OTP_SMS_WEBHOOK_URL=relay.url, OTP_SMS_WEBHOOK_SECRET=SECRET,
-               OTP_DESTINATION_SENDS_PER_WINDOW="2")
-    log = open(os.environ.get("WEBHOOK_LOG") or os.devnull, "w")
-    proc = subprocess.Popen(
-        [os.environ.get("LOCAL_API_BIN", "target/debug/local-api"),
-         "--listen", f"127.0.0.1:{port}", "--token", TOKEN],
-        stdout=log, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(base + "/_local/outbox", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield base
-    proc.terminate()
-    proc.wait(10)
+    with local_api(TOKEN, os.environ.get("WEBHOOK_LOG"), OTP_SMS_WEBHOOK_URL=relay.url,
+                   OTP_SMS_WEBHOOK_SECRET=SECRET, OTP_DESTINATION_SENDS_PER_WINDOW="2") as base:
+        yield base
 
 
 def post(base, path, body):

@@ -137,6 +137,18 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// Variable `var` through `parse`, if set; a value it refuses is a startup error naming `var`.
+fn parsed<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, ConfigError> {
+    get(var)
+        .map(|v| parse(&v))
+        .transpose()
+        .map_err(|reason| ConfigError::Invalid { var, reason })
+}
+
 impl Config {
     /// Reads the configuration through `var` (the process environment in production).
     pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
@@ -265,26 +277,14 @@ impl Config {
                 caller_part_len: 0,
             },
             sms_sender_id: get("OTP_SMS_SENDER_ID"),
-            autofill: get("OTP_SMS_AUTOFILL_DOMAIN")
-                .map(|v| Autofill::parse_domains(&v))
-                .transpose()
-                .map_err(invalid("OTP_SMS_AUTOFILL_DOMAIN"))?
+            autofill: parsed(&get, "OTP_SMS_AUTOFILL_DOMAIN", Autofill::parse_domains)?
                 .unwrap_or_default(),
-            test_recipients: get("OTP_TEST_RECIPIENTS")
-                .map(|v| TestRecipients::parse(&v))
-                .transpose()
-                .map_err(invalid("OTP_TEST_RECIPIENTS"))?
+            test_recipients: parsed(&get, "OTP_TEST_RECIPIENTS", TestRecipients::parse)?
                 .unwrap_or_default(),
             rao_private_key: get("OTP_RAO_PRIVATE_KEY").map(Secret),
-            sms_webhook: get("OTP_SMS_WEBHOOK_URL")
-                .map(|v| WebhookUrls::parse_urls(&v))
-                .transpose()
-                .map_err(invalid("OTP_SMS_WEBHOOK_URL"))?
+            sms_webhook: parsed(&get, "OTP_SMS_WEBHOOK_URL", WebhookUrls::parse_urls)?
                 .unwrap_or_default(),
-            sms_webhook_key: get("OTP_SMS_WEBHOOK_SECRET")
-                .map(|v| WebhookKey::parse(&v))
-                .transpose()
-                .map_err(invalid("OTP_SMS_WEBHOOK_SECRET"))?,
+            sms_webhook_key: parsed(&get, "OTP_SMS_WEBHOOK_SECRET", WebhookKey::parse)?,
         })
     }
 
