@@ -13,11 +13,10 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::TokioIo;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 
 /// Attempts per message, each within `ATTEMPT_TIMEOUT`, `BACKOFF` doubling between them: at
 /// most about 6.6 s, inside the functions' 10 s timeout.
@@ -25,7 +24,9 @@ const ATTEMPTS: u32 = 3;
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 const BACKOFF: Duration = Duration::from_millis(200);
 
-type Https = hyper_rustls::HttpsConnector<HttpConnector>;
+/// A connection, TLS or not.
+trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
 
 /// A client's endpoint, if it has one.
 pub type Endpoints = Box<dyn Fn(&str) -> Option<hyper::Uri> + Send + Sync>;
@@ -34,7 +35,7 @@ pub struct WebhookSms {
     urls: Endpoints,
     /// The secret's bytes (the spec's `whsec_` form decoded).
     key: Vec<u8>,
-    http: Client<Https, Full<Bytes>>,
+    tls: tokio_rustls::TlsConnector,
     other: Option<Arc<dyn Sender>>,
 }
 
@@ -44,18 +45,58 @@ impl WebhookSms {
         key: Vec<u8>,
         other: Option<Arc<dyn Sender>>,
     ) -> Result<WebhookSms, String> {
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(Arc::new(rustls::crypto::ring::default_provider()))
-            .map_err(|e| format!("no TLS roots for the SMS webhook: {e}"))?
-            .https_or_http()
-            .enable_http1()
-            .build();
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("TLS for the SMS webhook: {e}"))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
         Ok(WebhookSms {
             urls,
             key,
-            http: Client::builder(TokioExecutor::new()).build(https),
+            tls: tokio_rustls::TlsConnector::from(Arc::new(tls)),
             other,
         })
+    }
+
+    /// One request on its own connection (a message is one call per invocation: no pool),
+    /// through one code path for TLS and plain TCP.
+    async fn exchange(
+        &self,
+        url: &hyper::Uri,
+        request: hyper::Request<Full<Bytes>>,
+    ) -> Result<(hyper::StatusCode, Bytes), String> {
+        let host = url.host().ok_or("the URL has no host")?;
+        let https = url.scheme_str() == Some("https");
+        let port = url.port_u16().unwrap_or(if https { 443 } else { 80 });
+        let tcp = tokio::net::TcpStream::connect((host, port))
+            .await
+            .map_err(|e| e.to_string())?;
+        let io: Box<dyn Io> = if https {
+            let name = rustls::pki_types::ServerName::try_from(host.to_string())
+                .map_err(|e| e.to_string())?;
+            Box::new(
+                self.tls
+                    .connect(name, tcp)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            )
+        } else {
+            Box::new(tcp)
+        };
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+            .await
+            .map_err(|e| e.to_string())?;
+        tokio::spawn(connection);
+        let res = sender
+            .send_request(request)
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = res.status();
+        let body = res.into_body().collect().await.map_err(|e| e.to_string())?;
+        Ok((status, body.to_bytes()))
     }
 
     async fn post(&self, url: hyper::Uri, message: &Message) -> Result<(), DeliveryError> {
@@ -71,24 +112,16 @@ impl WebhookSms {
                 tokio::time::sleep(BACKOFF * 2u32.pow(attempt - 1)).await;
             }
             let timestamp = unix_now();
-            let request = hyper::Request::post(url.clone())
+            let path = url.path_and_query().map_or("/", |p| p.as_str());
+            let request = hyper::Request::post(path)
+                .header("host", url.authority().map_or("", |a| a.as_str()))
                 .header("content-type", "application/json")
                 .header("webhook-id", &id)
                 .header("webhook-timestamp", timestamp.to_string())
                 .header("webhook-signature", sign(&self.key, &id, timestamp, &body))
                 .body(Full::new(Bytes::from(body.clone())))
                 .map_err(|e| fail(e.to_string()))?;
-            let answer = tokio::time::timeout(ATTEMPT_TIMEOUT, async {
-                let res = self
-                    .http
-                    .request(request)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let status = res.status();
-                let text = res.into_body().collect().await.map(|b| b.to_bytes());
-                Ok::<_, String>((status, text.unwrap_or_default()))
-            })
-            .await;
+            let answer = tokio::time::timeout(ATTEMPT_TIMEOUT, self.exchange(&url, request)).await;
             let status = match answer {
                 Ok(Ok((status, reply))) if status.is_success() => {
                     let reply: serde_json::Value =
