@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs the Python tools (moto, the direct7
-# client, pytest, cfn-lint, aws-sam-cli) into .venv, starts moto's server on a free
-# 127.0.0.1 port, runs every Rust test (unit, handler, emulator, end-to-end), drives the
-# local server with the published client and its inbox page in headless Chromium (Debian's
-# chromium, installed with apt-get if missing), lints the SAM template, and stops what it started.
+# client, pytest, cfn-lint, aws-sam-cli, selenium, standardwebhooks) into .venv, starts moto's
+# server on a free 127.0.0.1 port, runs every Rust test (unit, handler, emulator, end-to-end),
+# drives the local server with the published client, its inbox page in headless Chromium
+# (Debian's chromium, installed with apt-get if missing) and its signed SMS webhook, lints the
+# SAM template, and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
