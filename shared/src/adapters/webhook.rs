@@ -211,6 +211,47 @@ fn unix_now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::adapters::outbox::Outbox;
+    use crate::domain::{Destination, Email, Family, SessionKey, E164};
+    use crate::ports::About;
+
+    fn message(client: &str, to: Destination, test: bool) -> Message {
+        Message {
+            to,
+            subject: None,
+            body: "Your code is 123456".into(),
+            html: None,
+            sender_id: None,
+            about: Some(About {
+                session: SessionKey::new(Family::VerifyApi, client, &["s-1"]),
+                code_at: Some(13..19),
+                test,
+                sms: None,
+                sent_at: 0,
+                expires_at: 600,
+            }),
+        }
+    }
+
+    /// Only a real SMS of a client with a URL is posted (here to a closed port, so posting
+    /// fails); every other message goes to the other sender.
+    #[tokio::test]
+    async fn only_sms_of_clients_with_a_url_reach_the_webhook() {
+        let outbox = Arc::new(Outbox::default());
+        let urls: Endpoints = Box::new(|client| {
+            (client == "acme").then(|| "http://127.0.0.1:9/sms".parse().unwrap())
+        });
+        let hook = WebhookSms::new(urls, vec![7; 24], Some(outbox.clone())).unwrap();
+        let phone = || Destination::Phone(E164::parse("+12025550123").unwrap());
+        let email = Destination::Email(Email::parse("ana@example.com").unwrap());
+        hook.send(&message("beta", phone(), false)).await.unwrap();
+        hook.send(&message("acme", email, false)).await.unwrap();
+        hook.send(&message("acme", phone(), true)).await.unwrap();
+        assert_eq!(outbox.messages().len(), 3);
+        let posted = hook.send(&message("acme", phone(), false)).await;
+        assert!(posted.unwrap_err().reason.contains("could not be reached"));
+        assert_eq!(outbox.messages().len(), 3);
+    }
 
     /// The Standard Webhooks spec's own example, as its reference library signs it.
     #[test]
