@@ -1,5 +1,5 @@
 # Everyday commands: thin wrappers over what the README documents.
-.PHONY: run test lint fmt build-lambdas deploy bench
+.PHONY: run test lint fmt build-lambdas deploy bench local-aws local-aws-stop
 
 run:            ## the local server: every endpoint on one port, codes printed (dev profile: the test suite's build)
 	cargo run --bin local-api
@@ -23,3 +23,9 @@ deploy:         ## build with SAM and deploy (guided the first time)
 
 bench:          ## the benchmark: sizes, cold starts, memory, latency, round trips, throughput, cost
 	bash scripts/bench.sh
+
+local-aws:      ## a local AWS (moto) for cargo lambda watch: tables, contacts, secrets, .env.local
+	bash scripts/local-aws.sh
+
+local-aws-stop: ## stop it
+	bash scripts/local-aws.sh stop

@@ -134,6 +134,11 @@ PY
   LAMBDA_RUNTIME_URL="http://127.0.0.1:$runtime_port" "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/lambda
 )
 
+step "the README's walkthrough: make local-aws, cargo lambda watch and invoke, as written"
+LOCAL_AWS_PORT="$(free_port)" "$VENV/bin/python" tests/walkthrough.py >"$LOGS/walkthrough.log" 2>&1 \
+  || { cat "$LOGS/walkthrough.log"; exit 1; }
+tail -1 "$LOGS/walkthrough.log"
+
 step "supply chain: cargo deny (deny.toml)"
 # Pinned, built once into .tools (about 2 minutes on 2 cores).
 [ -x .tools/bin/cargo-deny ] || cargo install --quiet --locked cargo-deny --version 0.20.2 --root .tools
