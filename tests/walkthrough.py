@@ -1,4 +1,4 @@
-"""Runs the README's walkthrough ("Invoking one function locally with `events/`") as written:
+"""Runs `scripts/local-aws.sh` once, then the README's walkthrough ("Invoking one function locally with `events/`") as written:
 the block between its markers, with bash, from the repository's root; then checks that every
 invocation answered 200 and that each family's flow ended verified. A README edit that breaks
 the walkthrough fails the test command. LOCAL_AWS_PORT moves moto off 4566 if needed."""
@@ -22,6 +22,10 @@ block = found.group(1)
 for path in OUT.glob("*.json"):
     path.unlink()  # the answers of an earlier run
 
+# The block's `make local-aws` is then a second run, which must reuse what the first made.
+first = subprocess.run(["bash", "scripts/local-aws.sh"], cwd=ROOT, capture_output=True, text=True)
+if first.returncode != 0:
+    sys.exit(f"scripts/local-aws.sh failed:\n{first.stdout}{first.stderr}")
 log = OUT / "walkthrough.log"
 OUT.mkdir(parents=True, exist_ok=True)
 with open(log, "w") as sink:
@@ -45,6 +49,8 @@ answers += [json.loads(p.read_text()) for p in sorted(OUT.glob("*.json"))]
 failures = []
 if proc.returncode != 0:
     failures.append(f"the block exited with {proc.returncode}")
+if "local AWS already running" not in output:
+    failures.append("make local-aws did not reuse the running local AWS")
 if len(answers) != block.count("cargo lambda invoke"):
     failures.append(f"{block.count('cargo lambda invoke')} invocations, {len(answers)} answers")
 failures += [f"answered {a['statusCode']}: {a.get('body')}" for a in answers if a["statusCode"] != 200]
