@@ -228,3 +228,11 @@ def test_every_kind_of_message_side_by_side(page, api, shots, tmp_path):
     assert states == ["pending"] * 4 + ["verified"], states
     page.set_window_size(1100, 1300)
     page.save_screenshot(str(shots / "readme.png"))
+
+
+def test_a_page_opened_late_shows_what_was_already_delivered(api, driver):
+    api.call("DELETE", "/_local/outbox")
+    send_otp(api, "+971501234573")
+    driver.get(api.base + "/_local/")
+    li = item_to(driver, "+971501234573", timeout=3)
+    assert li.find_element(By.CSS_SELECTOR, "mark.code").text
