@@ -7,12 +7,12 @@
 use crate::server::{reply, Reply};
 use http_body_util::{BodyExt, Channel, Full};
 use hyper::body::Bytes;
+use hyper::header::HeaderValue;
 use otp_core::adapters::outbox::Outbox;
 use otp_core::domain::{Destination, Email, SessionKey, Status, E164};
 use otp_core::ports::Message;
 use otp_core::App;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,7 +45,23 @@ pub async fn handle(
         ("GET", "/_local/inbox.js") => file(SCRIPT, "text/javascript; charset=utf-8"),
         ("GET", "/_local/inbox.css") => file(STYLE, "text/css; charset=utf-8"),
         ("GET", "/_local/outbox/events") => events(app, outbox.clone()),
+        ("GET", "/_local/outbox") => reply(
+            200,
+            serde_json::to_value(outbox.messages()).unwrap_or_default(),
+        ),
+        ("DELETE", "/_local/outbox") => {
+            outbox.clear();
+            reply(200, json!({ "cleared": true }))
+        }
         ("POST", "/_local/outbox") => post(outbox, body()),
+        (_, "/_local/outbox") => {
+            let mut res = reply(
+                405,
+                json!({ "code": "MethodNotAllowed", "message": "Method not allowed on this resource" }),
+            );
+            (res.headers_mut()).insert("allow", HeaderValue::from_static("GET, POST, DELETE"));
+            res
+        }
         ("GET", _) => {
             let n = path
                 .strip_prefix("/_local/outbox/")?
@@ -77,7 +93,7 @@ fn file(content: &'static str, kind: &str) -> Reply {
 }
 
 fn email_html(outbox: &Outbox, n: usize) -> Reply {
-    let html = outbox.messages().into_iter().nth(n).and_then(|m| m.html);
+    let html = outbox.message(n).and_then(|m| m.html);
     let Some(html) = html else {
         return reply(
             404,
@@ -114,7 +130,7 @@ fn post(outbox: &Outbox, body: Option<Bytes>) -> Reply {
         return invalid("body", "must be a string of at most 64 KiB");
     };
     let email = matches!(to, Destination::Email(_));
-    outbox.post(Message {
+    let id = outbox.post(Message {
         to,
         subject: text("subject").filter(|_| email),
         body,
@@ -122,7 +138,7 @@ fn post(outbox: &Outbox, body: Option<Bytes>) -> Reply {
         sender_id: text("sender_id").filter(|_| !email),
         about: None,
     });
-    reply(201, json!({ "id": outbox.messages().len() - 1 }))
+    reply(201, json!({ "id": id }))
 }
 
 /// The page's view of the `n`-th message.
@@ -177,8 +193,8 @@ fn events(app: &'static App, outbox: Arc<Outbox>) -> Reply {
     let (mut tx, body) = Channel::<Bytes>::new(16);
     tokio::spawn(async move {
         let mut generation = None;
-        let (mut next, mut sessions) = (0, Vec::<SessionKey>::new());
-        let mut shown: HashMap<String, &'static str> = HashMap::new();
+        // Each session of the messages sent to this page, and the state it was last shown.
+        let (mut next, mut sessions) = (0, Vec::<(SessionKey, Option<&'static str>)>::new());
         let mut quiet = Duration::ZERO;
         let mut tick = tokio::time::interval(TICK);
         loop {
@@ -189,19 +205,18 @@ fn events(app: &'static App, outbox: Arc<Outbox>) -> Reply {
                 // A new page, or the outbox was cleared: it starts again from the first message.
                 out.push_str(&event("reset", &json!({})));
                 (generation, sessions) = (Some(now), Vec::new());
-                shown.clear();
             }
             for (i, m) in new.iter().enumerate() {
                 out.push_str(&event("delivered", &view(from + i, m)));
                 let key = m.about.as_ref().map(|a| &a.session);
-                if let Some(key) = key.filter(|k| !sessions.contains(k)) {
-                    sessions.push(key.clone());
+                if let Some(key) = key.filter(|k| sessions.iter().all(|(s, _)| s != *k)) {
+                    sessions.push((key.clone(), None));
                 }
             }
             next = from + new.len();
-            for key in &sessions {
+            for (key, shown) in &mut sessions {
                 let state = state(app, key).await;
-                if shown.insert(key.as_str().to_string(), state) != Some(state) {
+                if shown.replace(state) != Some(state) {
                     out.push_str(&event(
                         "state",
                         &json!({ "session": key.as_str(), "state": state }),

@@ -66,39 +66,15 @@ async fn handle(app: &'static App, outbox: &Arc<Outbox>, req: hyper::Request<Inc
             .body(Full::new(Bytes::from_static(DEV_PUBLIC_KEY_PEM.as_bytes())).boxed())
             .expect("static response parts are valid");
     }
-    let method = req.method().as_str().to_string();
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     let body = read(body).await;
     if path.starts_with("/_local") {
         let posted = || body.as_ref().ok().cloned();
-        if let Some(res) = inbox::handle(app, outbox, &method, &path, posted).await {
+        let method = parts.method.as_str();
+        if let Some(res) = inbox::handle(app, outbox, method, &path, posted).await {
             return res;
         }
     }
-    if path == "/_local/outbox" {
-        return match method.as_str() {
-            "GET" => reply(
-                200,
-                serde_json::to_value(outbox.messages()).unwrap_or_default(),
-            ),
-            "DELETE" => {
-                outbox.clear();
-                reply(200, serde_json::json!({ "cleared": true }))
-            }
-            _ => {
-                let mut res = reply(
-                    405,
-                    serde_json::json!({ "code": "MethodNotAllowed", "message": "Method not allowed on this resource" }),
-                );
-                res.headers_mut().insert(
-                    "allow",
-                    hyper::header::HeaderValue::from_static("GET, POST, DELETE"),
-                );
-                res
-            }
-        };
-    }
-    let mut parts = parts;
     // A body past the limit is not read further: its route answers 413 in its family's form.
     let body = match body {
         Ok(bytes) if bytes.is_empty() => lambda_http::Body::Empty,

@@ -13,10 +13,10 @@ pub struct Outbox {
 
 /// The messages since the last clear, and how many clears there were: a reader that saw an
 /// earlier generation starts again from the first message.
-#[derive(Clone, Debug, Default)]
-pub struct Delivered {
-    pub generation: u64,
-    pub messages: Vec<Message>,
+#[derive(Default)]
+struct Delivered {
+    generation: u64,
+    messages: Vec<Message>,
 }
 
 impl Outbox {
@@ -31,6 +31,11 @@ impl Outbox {
     /// Delivered messages, oldest first.
     pub fn messages(&self) -> Vec<Message> {
         self.lock().messages.clone()
+    }
+
+    /// The `n`-th message (oldest first).
+    pub fn message(&self, n: usize) -> Option<Message> {
+        self.lock().messages.get(n).cloned()
     }
 
     /// The messages from the `from`-th on (oldest first), if the outbox is still at
@@ -48,9 +53,12 @@ impl Outbox {
         d.generation += 1;
     }
 
-    /// Keeps a message that belongs to no session (the local server's `POST /_local/outbox`).
-    pub fn post(&self, message: Message) {
-        self.lock().messages.push(message);
+    /// Keeps a message that belongs to no session (the local server's `POST /_local/outbox`);
+    /// returns its number.
+    pub fn post(&self, message: Message) -> usize {
+        let mut d = self.lock();
+        d.messages.push(message);
+        d.messages.len() - 1
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Delivered> {

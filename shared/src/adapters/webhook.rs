@@ -7,7 +7,7 @@
 
 use crate::domain::code::random_hex_id;
 use crate::domain::Channel;
-use crate::ports::{DeliveryError, Message, Sender};
+use crate::ports::{Clock, DeliveryError, Message, Sender, SystemClock};
 use async_trait::async_trait;
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -106,15 +106,16 @@ impl WebhookSms {
         };
         let id = format!("msg_{}", random_hex_id().map_err(|e| fail(e.to_string()))?);
         let body = payload(&id, message).to_string();
+        let path = url.path_and_query().map_or("/", |p| p.as_str());
+        let host = url.authority().map_or("", |a| a.as_str());
         let mut last = String::new();
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
                 tokio::time::sleep(BACKOFF * 2u32.pow(attempt - 1)).await;
             }
-            let timestamp = unix_now();
-            let path = url.path_and_query().map_or("/", |p| p.as_str());
+            let timestamp = SystemClock.now();
             let request = hyper::Request::post(path)
-                .header("host", url.authority().map_or("", |a| a.as_str()))
+                .header("host", host)
                 .header("content-type", "application/json")
                 .header("webhook-id", &id)
                 .header("webhook-timestamp", timestamp.to_string())
@@ -200,12 +201,6 @@ pub fn sign(key: &[u8], id: &str, timestamp: i64, body: &str) -> String {
     mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
     let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
     format!("v1,{signature}")
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 #[cfg(test)]
