@@ -7,7 +7,7 @@
 #   scripts/local-aws.sh stop     stop moto
 #   scripts/local-aws.sh watch-ready                  wait until `cargo lambda watch` listens
 #   scripts/local-aws.sh sms +971501234567            the last SMS moto received for a number
-#   scripts/local-aws.sh event verify-otp sent.json   a sample event filled from a send's answer
+#   scripts/local-aws.sh event verify-verification-key key.json   filled from a send's answer
 set -euo pipefail
 CALLER="$PWD"
 cd "$(dirname "$0")/.."

@@ -6,22 +6,22 @@
   local_aws.py sms NUMBER               the last SMS moto received for NUMBER
   local_aws.py event NAME SENT          a sample event of events/ filled from the answer of
                                         the send before it (the file `cargo lambda invoke`
-                                        wrote) and the code moto received: verify-otp,
-                                        verify-verification-key, telemarketing-validate,
-                                        rao-validate, rao-certified-phone
+                                        wrote) and the code moto received:
+                                        verify-verification-key
+
+The other samples need no filling: setup makes their recipients test recipients
+(events/samples.env), with the codes and session ids they name.
 
 Running setup twice is harmless: what exists is kept (the pepper too, so sessions stay
 verifiable).
 """
 
-import base64
 import hashlib
 import json
 import os
 import pathlib
 import re
 import secrets
-import subprocess
 import sys
 import urllib.request
 
@@ -81,11 +81,19 @@ def setup(endpoint):
         "OTP_RAO_PRIVATE_KEY_SECRET": "local/rao-private-key",
         "OTP_API_TOKENS": f"local:{digest}",
         "OTP_ACCESS": json.dumps({"local": {"token_sha256": digest, "allow": ["*/*/*"]}}, separators=(",", ":")),
+        "OTP_TEST_RECIPIENTS": samples_test_recipients(),
     }
     ENV_FILE.write_text("# Written by scripts/local-aws.sh: the functions against the local AWS.\n"
                         + "".join(f"{k}='{v}'\n" for k, v in env.items()))
     print(f"tables {SESSIONS} and {CONTACTS}, 3 contacts, sender {SENDER}, secrets local/pepper "
-          f"and local/rao-private-key; wrote {ENV_FILE.relative_to(ROOT)}")
+          f"and local/rao-private-key, the samples' test recipients; wrote {ENV_FILE.relative_to(ROOT)}")
+
+
+def samples_test_recipients():
+    for line in (ROOT / "events/samples.env").read_text().splitlines():
+        if line.startswith("OTP_TEST_RECIPIENTS="):
+            return line.split("=", 1)[1].strip("'")
+    sys.exit("events/samples.env sets no OTP_TEST_RECIPIENTS")
 
 
 def endpoint():
@@ -118,47 +126,13 @@ def sample(name):
     return json.loads((ROOT / "events" / f"{name}.json").read_text())
 
 
-def rsa(args, data):
-    """RSA-OAEP (SHA-256) with the development key pair, as a RAO consumer does."""
-    oaep = ["-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha256", "-pkeyopt", "rsa_mgf1_md:sha256"]
-    return subprocess.run(["openssl", "pkeyutl", *args, *oaep], input=data, capture_output=True, check=True).stdout
-
-
-def encrypt(text):
-    public = ROOT / "shared/dev-keys/rao-public.DEVELOPMENT-ONLY.pem"
-    return base64.b64encode(rsa(["-encrypt", "-pubin", "-inkey", str(public)], text.encode())).decode()
-
-
-def decrypt(ciphertext):
-    private = ROOT / "shared/dev-keys/rao-private.DEVELOPMENT-ONLY.pem"
-    return rsa(["-decrypt", "-inkey", str(private)], base64.b64decode(ciphertext)).decode()
-
-
 def event(name, sent):
-    out, body = answer(sent)
+    _, body = answer(sent)
     ev = sample(name)
-    if name == "verify-otp":
-        to = json.loads(sample("send-otp")["body"])["recipient"]
-        ev["body"] = json.dumps({"otp_id": body["otp_id"], "otp_code": code_in(sms(to))})
-    elif name == "verify-verification-key":
+    if name == "verify-verification-key":
         contacts = json.loads((ROOT / "functions/local-api/contacts.example.json").read_text())
         phone = next(c["phone"] for c in contacts if str(c["contactId"]) == ev["pathParameters"]["contactId"])
         ev["pathParameters"].update(sessionId=body["generatedSessionId"], key=code_in(sms(phone)))
-    elif name == "telemarketing-validate":
-        generate = json.loads(sample("telemarketing-generate")["body"])
-        prefix = generate["messagePrefix"]
-        to = "+52" + generate["phoneNumber"]
-        tail = sms(to)[len(prefix):].split()[0]
-        ev["headers"]["sid"] = out["headers"]["sid"]
-        ev["body"] = json.dumps({"customerId": generate["customerId"], "oneTimePasswordToken": body["oneTimePasswordToken"] + tail})
-    elif name == "rao-validate":
-        generate = sample("rao-generate")
-        phone = json.loads(generate["body"])
-        ev["headers"]["sid"] = generate["headers"]["sid"]
-        code = code_in(sms(phone["phoneCountryCode"] + decrypt(phone["encryptedPhoneNumber"])))
-        ev["body"] = json.dumps({"encryptedOneTimePasswordToken": encrypt(code), "phone": phone})
-    elif name == "rao-certified-phone":
-        ev["headers"]["sid"] = sample("rao-generate")["headers"]["sid"]
     else:
         sys.exit(f"no filling for {name}")
     return json.dumps(ev)

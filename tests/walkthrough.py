@@ -1,6 +1,7 @@
-"""Runs `scripts/local-aws.sh` once, then the README's walkthrough ("Invoking one function locally with `events/`") as written:
-the block between its markers, with bash, from the repository's root; then checks that every
-invocation answered 200 and that each family's flow ended verified. A README edit that breaks
+"""Runs `scripts/local-aws.sh` once, then the README's walkthrough ("Invoking one function locally with `events/`") as written,
+twice: the block between its markers, with bash, from the repository's root; then checks that
+every invocation answered 200 and that each family's flow ended verified, the second time by
+replaying the samples. A README edit that breaks
 the walkthrough fails the test command. LOCAL_AWS_PORT moves moto off 4566 if needed."""
 
 import json
@@ -26,39 +27,58 @@ for path in OUT.glob("*.json"):
 first = subprocess.run(["bash", "scripts/local-aws.sh"], cwd=ROOT, capture_output=True, text=True)
 if first.returncode != 0:
     sys.exit(f"scripts/local-aws.sh failed:\n{first.stdout}{first.stderr}")
-log = OUT / "walkthrough.log"
 OUT.mkdir(parents=True, exist_ok=True)
-with open(log, "w") as sink:
-    # Output to a file, not a pipe: the background `cargo lambda watch` keeps its end open.
-    proc = subprocess.Popen(["bash", "-euo", "pipefail", "-c", block], cwd=ROOT, stdout=sink,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        proc.wait(timeout=900)
-    finally:
-        # cargo lambda watch (started in the background by the block) and its functions.
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        subprocess.run(["bash", "scripts/local-aws.sh", "stop"], cwd=ROOT, check=False)
-output = log.read_text()
-print(output)
 
-answers = [json.loads(line) for line in output.splitlines() if line.startswith('{"statusCode"')]
-answers += [json.loads(p.read_text()) for p in sorted(OUT.glob("*.json"))]
+
+def check(code, output, answers):
+    failures = []
+    if code != 0:
+        failures.append(f"the block exited with {code}")
+    if "local AWS already running" not in output:
+        failures.append("make local-aws did not reuse the running local AWS")
+    if len(answers) != block.count("cargo lambda invoke"):
+        failures.append(f"{block.count('cargo lambda invoke')} invocations, {len(answers)} answers")
+    failures += [f"answered {a['statusCode']}: {a.get('body')}" for a in answers if a["statusCode"] != 200]
+    bodies = [json.loads(a.get("body") or "null") for a in answers]
+    for expected in ({"status": "APPROVED"}, {"attemptsLeft": 5, "keyStatus": "Valid"},
+                     {"phoneCountryCode": "+52", "phoneNumber": "5512345678"}):
+        if expected not in bodies:
+            failures.append(f"no answer {expected}")
+    return failures
+
+
+def run(round):
+    """The block once; its output and the answers it printed or wrote."""
+    log = OUT / f"walkthrough-{round}.log"
+    with open(log, "w") as sink:
+        # Output to a file, not a pipe: the background `cargo lambda watch` keeps its end open.
+        proc = subprocess.Popen(["bash", "-euo", "pipefail", "-c", block], cwd=ROOT, stdout=sink,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            proc.wait(timeout=900)
+        finally:
+            # cargo lambda watch (started in the background by the block) and its functions.
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    output = log.read_text()
+    print(output)
+    answers = [json.loads(line) for line in output.splitlines() if line.startswith('{"statusCode"')]
+    answers += [json.loads(p.read_text()) for p in sorted(OUT.glob("*.json"))]
+    for path in OUT.glob("*.json"):
+        path.unlink()
+    return proc.returncode, output, answers
+
+
+# Twice: the second run replays the samples against the sessions the first one verified.
 failures = []
-if proc.returncode != 0:
-    failures.append(f"the block exited with {proc.returncode}")
-if "local AWS already running" not in output:
-    failures.append("make local-aws did not reuse the running local AWS")
-if len(answers) != block.count("cargo lambda invoke"):
-    failures.append(f"{block.count('cargo lambda invoke')} invocations, {len(answers)} answers")
-failures += [f"answered {a['statusCode']}: {a.get('body')}" for a in answers if a["statusCode"] != 200]
-bodies = [json.loads(a.get("body") or "null") for a in answers]
-for expected in ({"status": "APPROVED"}, {"attemptsLeft": 5, "keyStatus": "Valid"},
-                 {"phoneCountryCode": "+52", "phoneNumber": "5512345678"}):
-    if expected not in bodies:
-        failures.append(f"no answer {expected}")
+try:
+    for round in (1, 2):
+        code, output, answers = run(round)
+        failures += [f"run {round}: {f}" for f in check(code, output, answers)]
+finally:
+    subprocess.run(["bash", "scripts/local-aws.sh", "stop"], cwd=ROOT, check=False)
 if failures:
     sys.exit("walkthrough failed:\n  " + "\n  ".join(failures))
-print(f"walkthrough: {len(answers)} invocations, all 200; every family verified")
+print(f"walkthrough: run twice, {len(answers)} invocations each, all 200; every family verified")

@@ -27,6 +27,9 @@ pub trait SessionStore: Send + Sync {
     /// Writes a new session; `Ok(false)` if one with that key exists already.
     async fn create(&self, session: &Session) -> Result<bool, StoreError>;
     async fn get(&self, key: &SessionKey) -> Result<Option<Session>, StoreError>;
+    /// Overwrites the session under `session.key` with `session` if the stored one is a test
+    /// recipient's to the same destination; `Ok(false)` otherwise.
+    async fn reopen_test(&self, session: &Session) -> Result<bool, StoreError>;
     /// Applies `transition` atomically if its condition holds.
     async fn apply(&self, key: &SessionKey, transition: &Transition)
         -> Result<Applied, StoreError>;

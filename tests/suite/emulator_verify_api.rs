@@ -219,3 +219,46 @@ async fn sns_outage_is_a_502_and_reports_failed() {
         .expect("session recorded");
     assert_eq!(item["state"].as_s().unwrap(), "undeliverable");
 }
+
+/// A test recipient's pinned session through DynamoDB: verified, then opened afresh by the
+/// next send (a conditional `PutItem`), while a real recipient's session under a pinned
+/// key is never replaced.
+#[tokio::test]
+async fn a_pinned_test_session_replays_and_never_replaces_a_real_one() {
+    let pinned = "0b3f6c1e-9d2a-4f57-8e61-3c4d5a6b7c8d";
+    let aws = Aws::with(|c| {
+        c.test_recipients =
+            otp_core::config::TestRecipients::parse(&format!("+12025550100=246810:{pinned}"))
+                .unwrap();
+    })
+    .await;
+    let send = || {
+        call(
+            &aws.app,
+            Req::post(
+                "/verify/v1/otp/send-otp",
+                json!({ "recipient": "+12025550100" }),
+            ),
+        )
+    };
+    for round in 1..=2 {
+        let res = send().await;
+        assert_eq!(res.json["otp_id"], pinned, "round {round}: {}", res.json);
+        let res = verify(&aws, pinned, "246810").await;
+        assert_eq!(
+            res.json["status"], "APPROVED",
+            "round {round}: {}",
+            res.json
+        );
+    }
+    // The stored session becomes a real recipient's: the store refuses to replace it.
+    let key = otp_core::dialects::verify_api::session_key("acme", pinned);
+    let mut real = aws.app.sessions.get(&key).await.unwrap().unwrap();
+    real.attributes.test = false;
+    aws.app.sessions.reopen_test(&real).await.unwrap();
+    let mut again = real.clone();
+    again.attributes.test = true;
+    assert!(!aws.app.sessions.reopen_test(&again).await.unwrap());
+    let res = send().await;
+    assert_ne!(res.status, 200, "{}", res.json);
+}

@@ -36,6 +36,10 @@ impl SessionStore for Counted {
         self.reads.fetch_add(1, Ordering::SeqCst);
         self.inner.get(key).await
     }
+    async fn reopen_test(&self, session: &Session) -> Result<bool, StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.reopen_test(session).await
+    }
     async fn apply(
         &self,
         key: &SessionKey,

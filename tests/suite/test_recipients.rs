@@ -161,3 +161,59 @@ async fn other_families_use_the_fixed_code_too() {
     assert_eq!(res.status, 200, "{}", res.json);
     assert_eq!(delivered(&h), 0);
 }
+
+#[tokio::test]
+async fn a_pinned_session_is_resent_while_open_and_opened_afresh_once_closed() {
+    let mut h = harness();
+    let pinned = "86b24910-2d1e-4257-b6d4-e6b829e50e84";
+    h.app.config.test_recipients =
+        TestRecipients::parse(&format!("{REVIEWER}=246810:{pinned}")).unwrap();
+    assert_eq!(open(&h, json!({ "recipient": REVIEWER })).await, pinned);
+    let again = h
+        .call(Req::post(SEND, json!({ "recipient": REVIEWER })))
+        .await;
+    assert_eq!(
+        again.json["detail"]["code"], "FREQUENT_RESEND_REQUEST",
+        "an open session keeps the resend rules"
+    );
+    assert_eq!(verify(&h, pinned, "246810").await[1], "APPROVED");
+    assert_eq!(open(&h, json!({ "recipient": REVIEWER })).await, pinned);
+    assert_eq!(
+        verify(&h, pinned, "246810").await[1],
+        "APPROVED",
+        "replayed"
+    );
+}
+
+/// An attacker who knows a test recipient's code names someone's session id in a send to
+/// that test recipient: the real session is not replaced, and the fixed code opens nothing.
+#[tokio::test]
+async fn a_send_to_a_test_recipient_cannot_take_over_a_real_session() {
+    let h = harness();
+    let send = |channel: &str| {
+        Req::post(
+            "/contacts/1/verification-keys",
+            json!({ "channel": channel, "sessionId": "shared" }),
+        )
+    };
+    assert_eq!(h.call(send("Sms")).await.status, 200);
+    let code = h.last_code();
+    let res = h
+        .call(Req::post(
+            format!("/contacts/1/verification-keys/shared/{code}/verify"),
+            json!({}),
+        ))
+        .await;
+    assert_eq!(res.json["keyStatus"], "Valid", "{}", res.json);
+
+    let res = h.call(send("Email")).await;
+    assert_ne!(res.status, 200, "{}", res.json);
+    let res = h
+        .call(Req::get("/contacts/1/verification-keys/shared/AB12CD"))
+        .await;
+    assert_ne!(res.json["keyStatus"], "Valid", "{}", res.json);
+    let key = otp_core::dialects::contacts::session_key("acme", 1, "shared");
+    let stored = h.app.sessions.get(&key).await.unwrap().unwrap();
+    assert_eq!(stored.destination.as_str(), "+12025550101");
+    assert!(!stored.attributes.test);
+}

@@ -82,6 +82,26 @@ impl SessionStore for DynamoSessions {
         written(result)
     }
 
+    async fn reopen_test(&self, session: &Session) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(session)))
+            .condition_expression("#extra.#test = :true AND #destination = :destination")
+            .expression_attribute_names("#extra", "extra")
+            .expression_attribute_names("#test", "test")
+            .expression_attribute_names("#destination", "destination")
+            .expression_attribute_values(":true", AttributeValue::S("true".into()))
+            .expression_attribute_values(
+                ":destination",
+                AttributeValue::S(session.destination.as_str().to_string()),
+            )
+            .send()
+            .await;
+        written(result)
+    }
+
     async fn get(&self, key: &SessionKey) -> Result<Option<Session>, StoreError> {
         let out = self
             .client

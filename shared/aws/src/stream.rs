@@ -230,7 +230,8 @@ fn change(old: &Session, new: &Session) -> Option<Kind> {
     Some(match (old.state, new.state) {
         (State::Pending, State::Verified) => Kind::Verified,
         (State::Pending, State::Undeliverable) => Kind::Undeliverable,
-        _ if new.sends > old.sends => Kind::Sent,
+        // A test recipient's closed session opened afresh (`SessionStore::reopen_test`).
+        _ if new.sends > old.sends || new.created_at > old.created_at => Kind::Sent,
         _ if exhausted(new) && !exhausted(old) => Kind::Locked,
         _ if new.attempts > old.attempts => Kind::Failed,
         _ => return None,
@@ -332,5 +333,15 @@ mod tests {
             Change::of(&r).lifecycle().map(|l| l.kind),
             Some(Kind::Verified)
         );
+    }
+
+    #[test]
+    fn a_reopened_test_session_is_a_send() {
+        let old = image(State::Verified, &[]);
+        let mut s = crate::record::tests::session(1_700_000_100, "123456");
+        s.attributes.test = true;
+        let new = serde_dynamo::Item::from(crate::record::to_item(&s));
+        let r = record("MODIFY", old, new);
+        assert_eq!(Change::of(&r).lifecycle().map(|l| l.kind), Some(Kind::Sent));
     }
 }

@@ -139,6 +139,17 @@ impl SessionStore for MemoryStore {
         Ok(self.lock().get(key.as_str()).cloned())
     }
 
+    async fn reopen_test(&self, session: &Session) -> Result<bool, StoreError> {
+        let mut map = self.lock();
+        match map.get_mut(session.key.as_str()) {
+            Some(s) if s.attributes.test && s.destination == session.destination => {
+                *s = session.clone();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     async fn apply(
         &self,
         key: &SessionKey,

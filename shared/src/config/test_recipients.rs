@@ -4,9 +4,16 @@
 use crate::domain::{Destination, Email};
 use std::collections::BTreeMap;
 
-/// Destination (E.164 number or lower-case email) → its fixed code. `Debug` hides the codes.
+/// Destination (E.164 number or lower-case email) → its fixed code and, optionally, the
+/// session id the service uses for it where it would draw one. `Debug` hides the codes.
 #[derive(Clone, Default)]
-pub struct TestRecipients(BTreeMap<String, String>);
+pub struct TestRecipients(BTreeMap<String, Fixed>);
+
+#[derive(Clone)]
+struct Fixed {
+    code: String,
+    session: Option<String>,
+}
 
 impl std::fmt::Debug for TestRecipients {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -15,26 +22,39 @@ impl std::fmt::Debug for TestRecipients {
 }
 
 impl TestRecipients {
-    /// Parses `destination=code[,destination=code…]`: an E.164 number (`+` and 8-15 digits;
-    /// spaces and dashes ignored) or an email address, and 4-10 letters or digits. Numbers
-    /// are checked by their form, not libphonenumber, so functions that only read sessions
-    /// never load it.
+    /// Parses `destination=code[:session][,…]`: an E.164 number (`+` and 8-15 digits;
+    /// spaces and dashes ignored) or an email address; 4-11 letters or digits; a session id
+    /// as a lower-case hyphenated UUID. Numbers are checked by their form, not
+    /// libphonenumber, so functions that only read sessions never load it.
     pub fn parse(spec: &str) -> Result<TestRecipients, String> {
         let mut out = BTreeMap::new();
         for entry in spec.split(',').map(str::trim).filter(|e| !e.is_empty()) {
             let (to, code) = entry
                 .rsplit_once('=')
                 .ok_or_else(|| format!("`{entry}` is not destination=code"))?;
+            let (code, session) = match code.split_once(':') {
+                Some((code, session)) => (code, Some(session.trim())),
+                None => (code, None),
+            };
             let (to, code) = (to.trim(), code.trim());
             let key = normalise(to).ok_or_else(|| {
                 format!(
                     "`{to}` is neither an E.164 number (+ and 8-15 digits) nor an email address"
                 )
             })?;
-            if !(4..=10).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                return Err(format!("the code of `{to}` must be 4-10 letters or digits"));
+            if !(4..=11).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(format!("the code of `{to}` must be 4-11 letters or digits"));
             }
-            if out.insert(key, code.to_string()).is_some() {
+            if session.is_some_and(|s| !is_session_id(s)) {
+                return Err(format!(
+                    "the session of `{to}` must be a lower-case hyphenated UUID"
+                ));
+            }
+            let fixed = Fixed {
+                code: code.to_string(),
+                session: session.map(str::to_string),
+            };
+            if out.insert(key, fixed).is_some() {
                 return Err(format!("`{to}` is listed twice"));
             }
         }
@@ -47,6 +67,16 @@ impl TestRecipients {
 
     /// The fixed code of `to`, when it is a test recipient.
     pub fn code_for(&self, to: &Destination) -> Option<&str> {
+        self.get(to).map(|f| f.code.as_str())
+    }
+
+    /// The session id configured for `to`, used where the service would draw one, so that a
+    /// sample event naming it tells a true story.
+    pub fn session_for(&self, to: &Destination) -> Option<&str> {
+        self.get(to).and_then(|f| f.session.as_deref())
+    }
+
+    fn get(&self, to: &Destination) -> Option<&Fixed> {
         if self.0.is_empty() {
             return None;
         }
@@ -54,8 +84,14 @@ impl TestRecipients {
             Destination::Phone(p) => p.as_str().to_string(),
             Destination::Email(e) => e.as_str().to_ascii_lowercase(),
         };
-        self.0.get(&key).map(String::as_str)
+        self.0.get(&key)
     }
+}
+
+/// A UUID as the service draws them (lower-case, hyphenated), so a configured one fits every
+/// family's id rule.
+fn is_session_id(s: &str) -> bool {
+    uuid::Uuid::try_parse(s).is_ok_and(|u| u.hyphenated().to_string() == s)
 }
 
 fn normalise(to: &str) -> Option<String> {
@@ -83,6 +119,7 @@ mod tests {
         assert_eq!(t.code_for(&mail), Some("AB12cd"));
         let other = Destination::Phone(E164::parse("+12025550101").unwrap());
         assert_eq!(t.code_for(&other), None);
+        assert_eq!(t.session_for(&phone), None);
         assert!(
             !format!("{t:?}").contains("246810"),
             "Debug hides the codes"
@@ -90,10 +127,24 @@ mod tests {
     }
 
     #[test]
+    fn a_test_recipient_may_name_its_session() {
+        let id = "86b24910-2d1e-4257-b6d4-e6b829e50e84";
+        let t = TestRecipients::parse(&format!("+971501234567=48291637052:{id}")).unwrap();
+        let phone = Destination::Phone(E164::parse("+971501234567").unwrap());
+        assert_eq!(t.code_for(&phone), Some("48291637052"));
+        assert_eq!(t.session_for(&phone), Some(id));
+    }
+
+    #[test]
     fn a_bad_entry_is_named() {
         for (spec, named) in [
             ("+12025550100=123", "+12025550100"),
-            ("+12025550100=12345678901", "+12025550100"),
+            ("+12025550100=123456789012", "+12025550100"),
+            ("+12025550100=123456:sample", "+12025550100"),
+            (
+                "+12025550100=123456:86B24910-2D1E-4257-B6D4-E6B829E50E84",
+                "+12025550100",
+            ),
             ("+12025550100=12 34", "+12025550100"),
             ("12025550100=123456", "12025550100"),
             ("+1202=123456", "+1202"),

@@ -66,6 +66,17 @@ pub fn random_hex_id() -> Result<String, RandomnessError> {
     Ok(hex::encode(b))
 }
 
+/// A random (version 4) UUID, lower-case and hyphenated, from the OS generator; a failing
+/// source is an error here, where `Uuid::new_v4` would panic.
+pub fn random_uuid() -> Result<String, RandomnessError> {
+    let mut b = [0u8; 16];
+    random_bytes(&mut b)?;
+    Ok(uuid::Builder::from_random_bytes(b)
+        .into_uuid()
+        .hyphenated()
+        .to_string())
+}
+
 /// The OS generator as an infallible `rand` source that remembers a failure instead of
 /// panicking (as `rand_core::UnwrapErr` would), so a failing OS source is an error, not a crash.
 #[derive(Default)]

@@ -139,6 +139,19 @@ impl App {
         self.config.pepper.digest(BINDING, subject).to_hex()
     }
 
+    /// The id of a new session to `to`: a test recipient's configured one
+    /// (`OTP_TEST_RECIPIENTS`, so a sample event naming it holds), else one from `draw`.
+    pub fn new_session_id(
+        &self,
+        to: &Destination,
+        draw: fn() -> Result<String, RandomnessError>,
+    ) -> Result<String, RandomnessError> {
+        match self.config.test_recipients.session_for(to) {
+            Some(id) => Ok(id.to_string()),
+            None => draw(),
+        }
+    }
+
     /// Issues a code for a new session, or a resend when a session with that key exists,
     /// and delivers it. Round trips: the shield's counters (`admit`: five `UpdateItem`s for
     /// an SMS, two for an email) and one `PutItem`
@@ -210,7 +223,7 @@ impl App {
                 now,
             )
         };
-        if self.sessions.create(&session).await? {
+        if self.sessions.create(&session).await? || self.reopens(&session, fixed, now).await? {
             return self.deliver(session, &code, fixed.is_some()).await;
         }
         // Already charged above: the resend is not charged again (and refunded if refused).
@@ -229,6 +242,31 @@ impl App {
             false,
         )
         .await
+    }
+
+    /// Replaces a test recipient's closed session (verified, locked or out of sends) under the
+    /// same key with `session`, so a fixed sample can be replayed; an open one is resent as
+    /// anyone's would be. Only a stored test session to the same destination is
+    /// replaced: naming someone's session id cannot take it over.
+    async fn reopens(
+        &self,
+        session: &Session,
+        fixed: Option<&str>,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        if fixed.is_none() {
+            return Ok(false);
+        }
+        let Some(current) = self.sessions.get(&session.key).await? else {
+            return Ok(false);
+        };
+        let closed = current
+            .resend_refusal(now, true)
+            .is_some_and(|r| !matches!(r, ResendRefusal::TooSoon { .. } | ResendRefusal::Expired));
+        if !closed || !current.attributes.test || current.destination != session.destination {
+            return Ok(false);
+        }
+        self.sessions.reopen_test(session).await
     }
 
     /// A fresh code on an existing session; the previous code dies.

@@ -7,6 +7,7 @@ use crate::dialects::auth::bearer_client;
 use crate::dialects::idempotency;
 use crate::dialects::problem::{Missing, Problem, Reason};
 use crate::dialects::Reply;
+use crate::domain::code::random_hex_id;
 use crate::domain::{i18n, Channel, Destination, Email, Family, FamilyAttributes, E164};
 use crate::http;
 use crate::http::fields::{Faults, Input, Str};
@@ -142,7 +143,7 @@ async fn deliver(
     let (session_id, generated) = match body.session_id {
         Some(id) => (id, None),
         None => {
-            let id = crate::domain::code::random_hex_id()?;
+            let id = app.new_session_id(&destination, random_hex_id)?;
             (id.clone(), Some(id))
         }
     };

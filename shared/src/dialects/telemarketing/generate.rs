@@ -5,6 +5,7 @@ use crate::app::App;
 use crate::dialects::header_contract::{send_once, Caller};
 use crate::dialects::problem::Problem;
 use crate::dialects::Reply;
+use crate::domain::code::random_uuid;
 use crate::domain::session::CODE_PLACEHOLDER;
 use crate::domain::{caller_text, sms, Destination, Family, Policy, E164};
 use crate::http::fields::{Faults, FieldError, Input, Location, Str};
@@ -139,11 +140,14 @@ async fn open(
     caller: Caller,
 ) -> Result<Response<Body>, Problem> {
     // With a `sid`, a resend of that session; without, a new one.
-    let (sid, resend) = match header_str(req, "sid") {
-        None => (uuid::Uuid::new_v4().hyphenated().to_string(), false),
-        Some(raw) => (parse_sid(raw)?, true),
-    };
+    let sid = header_str(req, "sid").map(parse_sid).transpose()?;
     let body = parse(req, &caller)?;
+    let destination = Destination::Phone(body.phone);
+    let resend = sid.is_some();
+    let sid = match sid {
+        Some(sid) => sid,
+        None => app.new_session_id(&destination, random_uuid)?,
+    };
     // The SMS carries the code less the part the caller keeps.
     let delivered = usize::from(CODE_LEN - CALLER_PART_LEN);
     let words = Words::Caller {
@@ -155,7 +159,6 @@ async fn open(
         Compose::sms(&caller.client, language, delivered, words),
     )?;
     let key = session_key(&caller.client, &sid);
-    let destination = Destination::Phone(body.phone);
     let issued = if resend {
         app.resend(Resend {
             to: Some(destination),

@@ -29,7 +29,7 @@ pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, 
     if let Some(c) = &customer_id {
         customer_rule(&mut f, c);
     }
-    // 4-10 characters: a test recipient's fixed code, only where some are configured.
+    // 4-10 characters: a test recipient's shorter fixed code, only where some are configured.
     let tests = !app.config.test_recipients.is_empty();
     let length_ok = |n: usize| n == usize::from(CODE_LEN) || (tests && (4..=10).contains(&n));
     if token

@@ -6,6 +6,7 @@ use crate::dialects::auth::bearer_client;
 use crate::dialects::idempotency;
 use crate::dialects::problem::Problem;
 use crate::dialects::Reply;
+use crate::domain::code::random_uuid;
 use crate::domain::sms::{self, DataCoding};
 use crate::domain::{
     caller_text, Alphabet, Channel, Destination, Family, FamilyAttributes, Policy, E164,
@@ -223,12 +224,13 @@ pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, 
 
 async fn open(app: &App, req: &Request, client: &str) -> Result<Response<Body>, Problem> {
     let body = parse(app, req, client)?;
-    let otp_id = uuid::Uuid::new_v4().hyphenated().to_string();
+    let destination = Destination::Phone(body.recipient);
+    let otp_id = app.new_session_id(&destination, random_uuid)?;
     let session = app
         .send(NewSession {
             key: session_key(client, &otp_id),
             client: client.to_string(),
-            destination: Destination::Phone(body.recipient),
+            destination,
             policy: body.policy,
             language: body.language,
             message: body.message,
