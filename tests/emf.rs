@@ -149,25 +149,6 @@ async fn a_send_and_its_verification_write_the_documented_emf() {
     );
 }
 
-/// A CloudWatch Logs subscription's Lambda payload carrying `lines`: base64 of gzipped JSON.
-fn subscription_payload(lines: &[String]) -> Value {
-    use base64::Engine;
-    use std::io::Write;
-    let events: Vec<Value> = lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| json!({ "id": i.to_string(), "timestamp": 1_795_399_000_000i64, "message": l }))
-        .collect();
-    let data = json!({
-        "owner": "123456789012", "logGroup": "/otp/functions", "logStream": "2026/11/23/[$LATEST]abc",
-        "subscriptionFilters": ["fraud-refusals"], "messageType": "DATA_MESSAGE", "logEvents": events,
-    });
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(data.to_string().as_bytes()).unwrap();
-    let encoded = base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap());
-    json!({ "awslogs": { "data": encoded } })
-}
-
 #[tokio::test]
 async fn a_fraud_refusal_reaches_eventbridge_as_blocked_from_its_emf_line() {
     let emf = Emf::install("OtpVerification", "send-otp").unwrap();
@@ -180,11 +161,11 @@ async fn a_fraud_refusal_reaches_eventbridge_as_blocked_from_its_emf_line() {
     assert_eq!(refused.status, 403);
     let lines: Vec<String> = docs.iter().map(Value::to_string).collect();
 
-    let payload = subscription_payload(&lines);
+    let payload = otp_tests::subscription_payload("/otp/functions", &lines);
     assert!(otp_aws::blocked::is_subscription(&payload));
-    otp_aws::blocked::handle(&publisher, &payload)
-        .await
-        .unwrap();
+    let logs = otp_aws::blocked::subscription(&payload).unwrap();
+    assert!(!otp_aws::receipts::is_sms_delivery_log(&logs));
+    otp_aws::blocked::handle(&publisher, &logs).await.unwrap();
     let events = aws.drain(&queue).await;
     assert_eq!(events.len(), 1, "one refusal, one event: {events:?}");
     let event = &events[0];

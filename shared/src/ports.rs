@@ -30,9 +30,23 @@ pub trait SessionStore: Send + Sync {
     /// Overwrites the session under `session.key` with `session` if the stored one is a test
     /// recipient's to the same destination; `Ok(false)` otherwise.
     async fn reopen_test(&self, session: &Session) -> Result<bool, StoreError>;
+    /// Remembers that the provider's message `link.message_id` carried send `link.send` of
+    /// session `link.session`, until `link.purge_at`, for its delivery receipt.
+    async fn link_message(&self, link: &MessageLink) -> Result<(), StoreError>;
+    /// The link of a provider's message id, while it is kept.
+    async fn message_link(&self, message_id: &str) -> Result<Option<MessageLink>, StoreError>;
     /// Applies `transition` atomically if its condition holds.
     async fn apply(&self, key: &SessionKey, transition: &Transition)
         -> Result<Applied, StoreError>;
+}
+
+/// Which send of which session a provider's message carried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageLink {
+    pub message_id: String,
+    pub session: SessionKey,
+    pub send: u32,
+    pub purge_at: Timestamp,
 }
 
 /// Send budgets, velocity counters and a destination's guesses across sessions: one item per
@@ -155,9 +169,17 @@ pub struct DeliveryError {
     pub reason: String,
 }
 
+/// What a sender knows of a message it handed on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sent {
+    /// The provider's id of the message, qualified by provider (`sns:…`, `ses:…`,
+    /// `webhook:…`): the name a later delivery receipt gives it.
+    pub message_id: Option<String>,
+}
+
 #[async_trait]
 pub trait Sender: Send + Sync {
-    async fn send(&self, message: &Message) -> Result<(), DeliveryError>;
+    async fn send(&self, message: &Message) -> Result<Sent, DeliveryError>;
 
     /// Whether test recipients' messages (`About::test`) are handed to this sender too. Only
     /// a sender that delivers nowhere may say so (the local outbox, to show them).

@@ -8,7 +8,7 @@ pub mod faults;
 use lambda_http::Body;
 use otp_core::adapters::memory::{ManualClock, MemoryContacts, MemoryStore};
 use otp_core::adapters::outbox::Outbox;
-use otp_core::ports::{Contact, DeliveryError, Message, Sender};
+use otp_core::ports::{Contact, DeliveryError, Message, Sender, Sent};
 use otp_core::{routes, App, Config};
 use serde_json::Value;
 use std::sync::Arc;
@@ -466,10 +466,30 @@ pub struct Undeliverable;
 
 #[async_trait::async_trait]
 impl Sender for Undeliverable {
-    async fn send(&self, message: &Message) -> Result<(), DeliveryError> {
+    async fn send(&self, message: &Message) -> Result<Sent, DeliveryError> {
         Err(DeliveryError {
             channel: message.channel(),
             reason: "the provider refused the message".into(),
         })
     }
+}
+
+/// A CloudWatch Logs subscription's Lambda payload carrying `lines` of `log_group`: base64 of
+/// gzipped JSON, as CloudWatch Logs delivers it.
+pub fn subscription_payload(log_group: &str, lines: &[String]) -> Value {
+    use base64::Engine;
+    use std::io::Write;
+    let events: Vec<Value> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| serde_json::json!({ "id": i.to_string(), "timestamp": 1_795_399_000_000i64, "message": l }))
+        .collect();
+    let data = serde_json::json!({
+        "owner": "123456789012", "logGroup": log_group, "logStream": "2026/11/23/[$LATEST]abc",
+        "subscriptionFilters": ["otp"], "messageType": "DATA_MESSAGE", "logEvents": events,
+    });
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(data.to_string().as_bytes()).unwrap();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap());
+    serde_json::json!({ "awslogs": { "data": encoded } })
 }

@@ -7,8 +7,9 @@
 use crate::state_machine::POLICY;
 use otp_aws::dynamodb::DynamoSessions;
 use otp_core::adapters::memory::MemoryStore;
+use otp_core::domain::receipt::Outcome;
 use otp_core::domain::{
-    Attributes, Bound, CodeHash, CounterKey, Destination, Email, Family, Pepper, Session,
+    Attributes, Bound, CodeHash, CounterKey, Destination, Email, Family, Pepper, Receipt, Session,
     SessionKey, Transition, E164,
 };
 use otp_core::ports::{Applied, SessionStore};
@@ -34,6 +35,12 @@ enum Step {
         code: u8,
     },
     Lock,
+    /// A delivery receipt for send `send`, failed or not, with or without a price.
+    Receipt {
+        send: u32,
+        delivered: bool,
+        priced: bool,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -50,6 +57,13 @@ fn step() -> impl Strategy<Value = Step> {
         (0u16..400).prop_map(|wait| Step::CountFailure { wait }),
         (0u8..3).prop_map(|code| Step::MarkUndeliverable { code }),
         Just(Step::Lock),
+        (1u32..4, any::<bool>(), any::<bool>()).prop_map(|(send, delivered, priced)| {
+            Step::Receipt {
+                send,
+                delivered,
+                priced,
+            }
+        }),
     ]
 }
 
@@ -108,6 +122,23 @@ async fn run(dynamo: &DynamoSessions, steps: Vec<Step>) -> Result<(), TestCaseEr
                 code_hash: hash(code),
             },
             Step::Lock => Transition::Lock,
+            Step::Receipt {
+                send,
+                delivered,
+                priced,
+            } => Transition::Receipt {
+                send,
+                receipt: Receipt {
+                    outcome: match delivered {
+                        true => Outcome::Delivered,
+                        false => Outcome::Failed,
+                    },
+                    reason: (!delivered).then(|| "Invalid phone number".to_string()),
+                    at: now,
+                    price_micro_usd: priced.then_some(6450),
+                    dwell_ms: priced.then_some(599),
+                },
+            },
         };
         let expected = memory.apply(&key, &transition).await.unwrap();
         let got = dynamo.apply(&key, &transition).await.unwrap();

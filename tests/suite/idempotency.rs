@@ -1,7 +1,7 @@
 //! `Idempotency-Key` on the send endpoints, over the memory adapters.
 
 use async_trait::async_trait;
-use otp_core::ports::{DeliveryError, Message, Sender};
+use otp_core::ports::{DeliveryError, Message, Sender, Sent};
 use otp_tests::{fault, Harness, Reply, Req, OTHER_TOKEN};
 use serde_json::json;
 use std::sync::Arc;
@@ -111,7 +111,7 @@ struct Held(Semaphore, Arc<otp_core::adapters::outbox::Outbox>);
 
 #[async_trait]
 impl Sender for Held {
-    async fn send(&self, message: &Message) -> Result<(), DeliveryError> {
+    async fn send(&self, message: &Message) -> Result<Sent, DeliveryError> {
         let _permit = self.0.acquire().await.expect("open");
         self.1.send(message).await
     }

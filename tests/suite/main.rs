@@ -25,6 +25,7 @@ mod idempotency;
 mod languages;
 mod logs;
 mod phone_numbers;
+mod receipts;
 mod round_trips;
 mod samples;
 mod spend_model;

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use otp_core::domain::{CounterKey, Session, SessionKey, Transition};
-use otp_core::ports::{Applied, Counter, Counters, SessionStore, StoreError};
+use otp_core::ports::{Applied, Counter, Counters, MessageLink, SessionStore, StoreError};
 use otp_tests::{Harness, Req};
 use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -35,6 +35,14 @@ impl SessionStore for Counted {
     async fn get(&self, key: &SessionKey) -> Result<Option<Session>, StoreError> {
         self.reads.fetch_add(1, Ordering::SeqCst);
         self.inner.get(key).await
+    }
+    async fn link_message(&self, link: &MessageLink) -> Result<(), StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.link_message(link).await
+    }
+    async fn message_link(&self, id: &str) -> Result<Option<MessageLink>, StoreError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.message_link(id).await
     }
     async fn reopen_test(&self, session: &Session) -> Result<bool, StoreError> {
         self.writes.fetch_add(1, Ordering::SeqCst);

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use otp_core::adapters::outbox::Outbox;
 use otp_core::config::TestRecipients;
 use otp_core::domain::Channel;
-use otp_core::ports::{DeliveryError, Message, Sender};
+use otp_core::ports::{DeliveryError, Message, Sender, Sent};
 use otp_tests::{code_in, encrypt, wrong_code, Harness, Reply, Req};
 use proptest::prelude::*;
 use serde_json::json;
@@ -34,7 +34,7 @@ struct FailsOne(Arc<Outbox>);
 
 #[async_trait]
 impl Sender for FailsOne {
-    async fn send(&self, message: &Message) -> Result<(), DeliveryError> {
+    async fn send(&self, message: &Message) -> Result<Sent, DeliveryError> {
         if message.to.as_str() == FAILING_PHONE {
             return Err(DeliveryError {
                 channel: Channel::Sms,

@@ -18,16 +18,18 @@ pub fn is_subscription(payload: &Value) -> bool {
     payload.get("awslogs").is_some()
 }
 
-/// Publishes the `blocked` events of a subscription's batch (`{"awslogs": {"data": base64
-/// gzip}}`); an error fails the invocation, which Lambda retries (CloudWatch Logs invokes
-/// asynchronously).
-pub async fn handle(publisher: &dyn Publish, payload: &Value) -> Result<(), ConsumeError> {
+/// A subscription's batch (`{"awslogs": {"data": base64 gzip}}`), decoded.
+pub fn subscription(payload: &Value) -> Result<LogsEvent, ConsumeError> {
     // From text: the crate's decoder reads its keys borrowed, which a `Value` cannot lend.
-    let event: LogsEvent =
-        serde_json::from_str(&payload.to_string()).map_err(|source| ConsumeError::Malformed {
-            what: "log subscription batch",
-            source,
-        })?;
+    serde_json::from_str(&payload.to_string()).map_err(|source| ConsumeError::Malformed {
+        what: "log subscription batch",
+        source,
+    })
+}
+
+/// Publishes the `blocked` events of a subscription's batch; an error fails the invocation,
+/// which Lambda retries (CloudWatch Logs invokes asynchronously).
+pub async fn handle(publisher: &dyn Publish, event: &LogsEvent) -> Result<(), ConsumeError> {
     let events: Vec<Lifecycle> = event
         .aws_logs
         .data

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use aws_sdk_ses::types::{Body, Content, Destination, Message as SesMessage};
 use aws_sdk_sns::types::MessageAttributeValue;
 use otp_core::domain::Channel;
-use otp_core::ports::{DeliveryError, Message, Sender};
+use otp_core::ports::{DeliveryError, Message, Sender, Sent};
 
 /// Waits before retrying a throttled send.
 const THROTTLED_WAITS_MS: [u64; 2] = [100, 300];
@@ -79,7 +79,7 @@ fn attribute(value: &str) -> Result<MessageAttributeValue, DeliveryError> {
 
 #[async_trait]
 impl Sender for SnsSms {
-    async fn send(&self, message: &Message) -> Result<(), DeliveryError> {
+    async fn send(&self, message: &Message) -> Result<Sent, DeliveryError> {
         let mut publish = self
             .client
             .publish()
@@ -96,7 +96,9 @@ impl Sender for SnsSms {
         }
         unless_throttled(|| publish.clone().send())
             .await
-            .map(|_| ())
+            .map(|out| Sent {
+                message_id: out.message_id.map(|id| format!("sns:{id}")),
+            })
             .map_err(|e| DeliveryError {
                 channel: Channel::Sms,
                 reason: aws_sdk_sns::error::DisplayErrorContext(e).to_string(),
@@ -128,7 +130,7 @@ impl SesEmail {
 
 #[async_trait]
 impl Sender for SesEmail {
-    async fn send(&self, message: &Message) -> Result<(), DeliveryError> {
+    async fn send(&self, message: &Message) -> Result<Sent, DeliveryError> {
         let fail = |reason: String| DeliveryError {
             channel: Channel::Email,
             reason,
@@ -160,7 +162,9 @@ impl Sender for SesEmail {
             .message(email);
         unless_throttled(|| send.clone().send())
             .await
-            .map(|_| ())
+            .map(|out| Sent {
+                message_id: Some(format!("ses:{}", out.message_id)),
+            })
             .map_err(|e| fail(aws_sdk_ses::error::DisplayErrorContext(e).to_string()))
     }
 }
@@ -173,7 +177,7 @@ pub struct ByChannel {
 
 #[async_trait]
 impl Sender for ByChannel {
-    async fn send(&self, message: &Message) -> Result<(), DeliveryError> {
+    async fn send(&self, message: &Message) -> Result<Sent, DeliveryError> {
         match message.channel() {
             Channel::Sms => self.sms.send(message).await,
             Channel::Email => self.email.send(message).await,

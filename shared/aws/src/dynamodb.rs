@@ -1,7 +1,7 @@
 //! DynamoDB adapters: sessions (conditional writes, one round trip per transition)
 //! and the contacts table.
 
-use crate::record::{from_item, to_item};
+use crate::record::{from_item, to_item, RECEIPT_ATTRIBUTES};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::Client;
 use otp_core::config::fraud::NON_GEOGRAPHIC;
 use otp_core::domain::{CounterKey, Destination, Session, SessionKey, State, Transition};
 use otp_core::ports::{
-    Applied, Contact, ContactDirectory, Counter, Counters, SessionStore, StoreError,
+    Applied, Contact, ContactDirectory, Counter, Counters, MessageLink, SessionStore, StoreError,
 };
 use std::collections::HashMap;
 
@@ -21,6 +21,8 @@ pub type Item = HashMap<String, AttributeValue>;
 pub const KEY: &str = "pk";
 /// TTL attribute of the sessions table (`expires_at + retention`).
 pub const TTL: &str = "purge_at";
+/// Key prefix of a sent message's link to its session (`MessageLink`).
+const LINK: &str = "dr#";
 
 pub struct DynamoSessions {
     client: Client,
@@ -100,6 +102,54 @@ impl SessionStore for DynamoSessions {
             .send()
             .await;
         written(result)
+    }
+
+    async fn link_message(&self, link: &MessageLink) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item(KEY, AttributeValue::S(format!("{LINK}{}", link.message_id)))
+            .item(
+                "session",
+                AttributeValue::S(link.session.as_str().to_string()),
+            )
+            .item("send", number(link.send))
+            .item(TTL, number(link.purge_at))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn message_link(&self, message_id: &str) -> Result<Option<MessageLink>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(KEY, AttributeValue::S(format!("{LINK}{message_id}")))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let Some(item) = out.item else {
+            return Ok(None);
+        };
+        let text = |name: &str| match item.get(name) {
+            Some(AttributeValue::S(v) | AttributeValue::N(v)) => Ok(v.clone()),
+            _ => Err(StoreError::Corrupt(format!(
+                "message link without `{name}`"
+            ))),
+        };
+        let number = |name: &str| {
+            text(name)?
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("message link `{name}` malformed")))
+        };
+        Ok(Some(MessageLink {
+            message_id: message_id.to_string(),
+            session: SessionKey::from_stored(text("session")?),
+            send: number("send")? as u32,
+            purge_at: number("purge_at")?,
+        }))
     }
 
     async fn get(&self, key: &SessionKey) -> Result<Option<Session>, StoreError> {
@@ -290,7 +340,10 @@ impl Update {
                     "validity_secs",
                     "purge_after_secs",
                     TTL,
-                ] {
+                ]
+                .into_iter()
+                .chain(RECEIPT_ATTRIBUTES)
+                {
                     names.insert(format!("#{name}"), name.to_string());
                 }
                 values.insert(":undeliverable".into(), s(State::Undeliverable.as_str()));
@@ -312,11 +365,14 @@ impl Update {
                 if !allow_expired {
                     condition.push_str(" AND #expires_at > :now");
                 }
+                // The new message has no receipt yet.
+                let receipt = RECEIPT_ATTRIBUTES.map(|a| format!("#{a}")).join(", ");
                 (
                     format!(
                         "SET #code_hash = :h, #state = :pending, #sends = #sends + :one, #last_sent_at = :now, \
                          #next_send_at = :now + #cooldown_secs, #expires_at = :now + #validity_secs, \
-                         #purge_at = :now + #purge_after_secs, #channel = :channel, #destination = :dest{origin_set}"
+                         #purge_at = :now + #purge_after_secs, #channel = :channel, #destination = :dest{origin_set} \
+                         REMOVE {receipt}"
                     ),
                     condition,
                 )
@@ -343,6 +399,38 @@ impl Update {
                 "SET #attempts = #max_attempts".to_string(),
                 open.to_string(),
             ),
+            Transition::Receipt { send, receipt } => {
+                names.insert("#sends".into(), "sends".into());
+                values.insert(":send".into(), n(i64::from(*send)));
+                let given = [
+                    Some(s(receipt.outcome.as_str())),
+                    receipt.reason.as_deref().map(s),
+                    Some(n(receipt.at)),
+                    receipt
+                        .price_micro_usd
+                        .map(|p| AttributeValue::N(p.to_string())),
+                    receipt.dwell_ms.map(|d| AttributeValue::N(d.to_string())),
+                ];
+                let (mut set, mut remove) = (Vec::new(), Vec::new());
+                for (name, value) in RECEIPT_ATTRIBUTES.into_iter().zip(given) {
+                    names.insert(format!("#{name}"), name.to_string());
+                    match value {
+                        Some(v) => {
+                            values.insert(format!(":{name}"), v);
+                            set.push(format!("#{name} = :{name}"));
+                        }
+                        None => remove.push(format!("#{name}")),
+                    }
+                }
+                let mut update = format!("SET {}", set.join(", "));
+                if !remove.is_empty() {
+                    update.push_str(&format!(" REMOVE {}", remove.join(", ")));
+                }
+                (
+                    update,
+                    "attribute_exists(#pk) AND #sends = :send".to_string(),
+                )
+            }
             Transition::MarkUndeliverable { code_hash } => {
                 values.insert(":h".into(), s(&code_hash.to_hex()));
                 values.insert(":undeliverable".into(), s(State::Undeliverable.as_str()));
@@ -352,8 +440,9 @@ impl Update {
                 )
             }
         };
-        // Only names the expressions use may be sent.
+        // Only names and values the expressions use may be sent.
         names.retain(|k, _| set.contains(k.as_str()) || condition.contains(k.as_str()));
+        values.retain(|k, _| set.contains(k.as_str()) || condition.contains(k.as_str()));
         Update {
             set,
             condition,
@@ -447,6 +536,11 @@ mod tests {
             country: Some("US".into()),
             caller_part_len: 3,
             verified_at: Some(1),
+            delivery: Some("failed".into()),
+            delivery_reason: Some("Invalid phone number".into()),
+            delivery_at: Some(1),
+            price_micro_usd: Some(6450),
+            dwell_ms: Some(599),
             ..SessionRecord::default()
         })
         .unwrap()
@@ -478,6 +572,16 @@ mod tests {
             Transition::CountFailure { now: 1 },
             Transition::MarkUndeliverable { code_hash: hash },
             Transition::Lock,
+            Transition::Receipt {
+                send: 1,
+                receipt: otp_core::domain::Receipt {
+                    outcome: otp_core::domain::receipt::Outcome::Delivered,
+                    reason: None,
+                    at: 1,
+                    price_micro_usd: Some(6450),
+                    dwell_ms: None,
+                },
+            },
         ];
         for t in &transitions {
             for name in Update::of(t).names.values() {

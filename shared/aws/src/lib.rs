@@ -6,6 +6,7 @@ pub mod delivery;
 pub mod dynamodb;
 pub mod emf;
 pub mod idempotency;
+pub mod receipts;
 pub mod record;
 pub mod sdk;
 pub mod stream;
@@ -17,7 +18,7 @@ use otp_core::{App, Route};
 use serde_json::Value;
 
 /// Runs `session-events`: the sessions table's stream and the fraud refusals' log
-/// subscription, into lifecycle events.
+/// subscription, into lifecycle events; SNS's SMS delivery status logs, into receipts.
 pub async fn serve_stream() -> Result<(), lambda_http::Error> {
     otp_core::runtime::init_logs();
     let emf = emf::Emf::from_env("session-events")?;
@@ -34,7 +35,12 @@ pub async fn serve_stream() -> Result<(), lambda_http::Error> {
             let handled = emf
                 .invoke(async {
                     if blocked::is_subscription(payload) {
-                        blocked::handle(events, payload).await.map(|()| Value::Null)
+                        let logs = blocked::subscription(payload)?;
+                        if receipts::is_sms_delivery_log(&logs) {
+                            receipts::handle(app, &logs).await.map(|()| Value::Null)
+                        } else {
+                            blocked::handle(events, &logs).await.map(|()| Value::Null)
+                        }
                     } else {
                         stream::handle_payload(app, events, payload).await
                     }

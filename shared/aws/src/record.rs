@@ -3,6 +3,7 @@
 //! the table's stream images alike.
 
 use otp_core::config::fraud::NON_GEOGRAPHIC;
+use otp_core::domain::receipt::{Outcome, Receipt};
 use otp_core::domain::sms::{DataCoding, Encoding, Measure};
 use otp_core::domain::{
     Alphabet, Attributes, Bound, Channel, CodeHash, CounterKey, Destination, FamilyAttributes,
@@ -53,7 +54,27 @@ pub struct SessionRecord {
     pub html: Option<String>,
     #[serde(default, skip_serializing_if = "Extra::is_empty")]
     pub extra: Extra,
+    /// The current send's delivery receipt (`Transition::Receipt` sets, a resend removes them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_micro_usd: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dwell_ms: Option<u64>,
 }
+
+/// The attributes of a delivery receipt, as `Update::of` names them.
+pub const RECEIPT_ATTRIBUTES: [&str; 5] = [
+    "delivery",
+    "delivery_reason",
+    "delivery_at",
+    "price_micro_usd",
+    "dwell_ms",
+];
 
 /// `Attributes` as stored: a map of strings, each absent when unset.
 #[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -256,6 +277,11 @@ impl From<&Session> for SessionRecord {
             subject: s.template.subject.clone(),
             html: s.template.html.clone(),
             extra: Extra::of(&s.attributes),
+            delivery: s.delivery.as_ref().map(|d| d.outcome.as_str().to_string()),
+            delivery_reason: s.delivery.as_ref().and_then(|d| d.reason.clone()),
+            delivery_at: s.delivery.as_ref().map(|d| d.at),
+            price_micro_usd: s.delivery.as_ref().and_then(|d| d.price_micro_usd),
+            dwell_ms: s.delivery.as_ref().and_then(|d| d.dwell_ms),
         }
     }
 }
@@ -301,6 +327,16 @@ impl TryFrom<SessionRecord> for Session {
                 html: r.html,
             },
             attributes: r.extra.attributes()?,
+            delivery: match (r.delivery, r.delivery_at) {
+                (Some(outcome), Some(at)) => Some(Receipt {
+                    outcome: parsed(&outcome, "delivery", Outcome::parse)?,
+                    reason: r.delivery_reason,
+                    at,
+                    price_micro_usd: r.price_micro_usd,
+                    dwell_ms: r.dwell_ms,
+                }),
+                _ => None,
+            },
         })
     }
 }

@@ -6,6 +6,7 @@ use crate::record::SessionRecord;
 use async_trait::async_trait;
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use otp_core::domain::receipt::{usd, Outcome};
 use otp_core::domain::{CounterKey, Destination, Session, SessionKey, State};
 use otp_core::http::rfc3339;
 use otp_core::App;
@@ -39,6 +40,12 @@ pub enum Kind {
     Expired,
     /// A fraud rule refused a send or a guess (from the log subscription: `blocked`).
     Blocked,
+    /// The provider reported the current message delivered (a delivery receipt).
+    Delivered,
+    /// The provider reported it never arrived: a carrier failure, an email's bounce.
+    Undelivered,
+    /// The recipient marked the email as spam.
+    Complained,
 }
 
 impl Kind {
@@ -51,6 +58,9 @@ impl Kind {
             Kind::Undeliverable => "undeliverable",
             Kind::Expired => "expired",
             Kind::Blocked => "blocked",
+            Kind::Delivered => "delivered",
+            Kind::Undelivered => "undelivered",
+            Kind::Complained => "complained",
         }
     }
 }
@@ -74,6 +84,8 @@ pub enum ConsumeError {
     },
     #[error(transparent)]
     Publish(#[from] PublishError),
+    #[error("store unavailable: {0}")]
+    Store(String),
 }
 
 /// Where lifecycle events go (EventBridge in AWS).
@@ -230,6 +242,14 @@ fn change(old: &Session, new: &Session) -> Option<Kind> {
     Some(match (old.state, new.state) {
         (State::Pending, State::Verified) => Kind::Verified,
         (State::Pending, State::Undeliverable) => Kind::Undeliverable,
+        // A receipt for the current message (a resend's new message has none yet).
+        _ if old.delivery.is_none() && new.sends == old.sends && new.delivery.is_some() => {
+            match new.delivery.as_ref().map(|r| r.outcome) {
+                Some(Outcome::Delivered) => Kind::Delivered,
+                Some(Outcome::Failed) => Kind::Undelivered,
+                _ => Kind::Complained,
+            }
+        }
         // A test recipient's closed session opened afresh (`SessionStore::reopen_test`).
         _ if new.sends > old.sends || new.created_at > old.created_at => Kind::Sent,
         _ if exhausted(new) && !exhausted(old) => Kind::Locked,
@@ -263,6 +283,10 @@ fn detail(s: &Session, kind: Kind) -> Value {
         "last_sent_at": rfc3339(s.last_sent_at),
         "expires_at": rfc3339(s.expires_at),
         "verified_at": s.verified_at.map(rfc3339),
+        "delivery": s.delivery.as_ref().map(|r| r.outcome.as_str()),
+        "delivery_reason": s.delivery.as_ref().and_then(|r| r.reason.as_deref()),
+        "delivery_at": s.delivery.as_ref().map(|r| rfc3339(r.at)),
+        "price_usd": s.delivery.as_ref().and_then(|r| r.price_micro_usd).map(usd),
     })
 }
 

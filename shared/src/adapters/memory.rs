@@ -2,8 +2,8 @@
 
 use crate::domain::{CounterKey, Session, SessionKey, Timestamp, Transition};
 use crate::ports::{
-    Applied, Claim, Clock, Contact, ContactDirectory, Counter, Counters, IdempotencyKeys, Replay,
-    SessionStore, StoreError,
+    Applied, Claim, Clock, Contact, ContactDirectory, Counter, Counters, IdempotencyKeys,
+    MessageLink, Replay, SessionStore, StoreError,
 };
 use async_trait::async_trait;
 use std::collections::HashMap;
@@ -16,6 +16,7 @@ pub struct MemoryStore {
     sessions: Mutex<HashMap<String, Session>>,
     counters: Mutex<HashMap<String, Tally>>,
     keys: Mutex<HashMap<String, KeyEntry>>,
+    links: Mutex<HashMap<String, MessageLink>>,
 }
 
 /// One idempotency key: its request, its lease or answer, its purge time.
@@ -69,6 +70,12 @@ impl MemoryStore {
 
     fn counters(&self) -> std::sync::MutexGuard<'_, HashMap<String, Tally>> {
         self.counters
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn links(&self) -> std::sync::MutexGuard<'_, HashMap<String, MessageLink>> {
+        self.links
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -137,6 +144,15 @@ impl SessionStore for MemoryStore {
 
     async fn get(&self, key: &SessionKey) -> Result<Option<Session>, StoreError> {
         Ok(self.lock().get(key.as_str()).cloned())
+    }
+
+    async fn link_message(&self, link: &MessageLink) -> Result<(), StoreError> {
+        self.links().insert(link.message_id.clone(), link.clone());
+        Ok(())
+    }
+
+    async fn message_link(&self, message_id: &str) -> Result<Option<MessageLink>, StoreError> {
+        Ok(self.links().get(message_id).cloned())
     }
 
     async fn reopen_test(&self, session: &Session) -> Result<bool, StoreError> {

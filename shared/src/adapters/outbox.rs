@@ -1,7 +1,7 @@
 //! Local delivery: prints each message to the console and keeps it for reading back.
 
 use crate::domain::caller_text::one_line;
-use crate::ports::{DeliveryError, Message, Sender};
+use crate::ports::{DeliveryError, Message, Sender, Sent};
 use async_trait::async_trait;
 use std::sync::Mutex;
 
@@ -70,7 +70,7 @@ impl Outbox {
 
 #[async_trait]
 impl Sender for Outbox {
-    async fn send(&self, message: &Message) -> Result<(), DeliveryError> {
+    async fn send(&self, message: &Message) -> Result<Sent, DeliveryError> {
         if self.print {
             // One line per message, whatever its text: a caller's content can forge no log
             // line and send no escape sequence to the terminal.
@@ -90,8 +90,12 @@ impl Sender for Outbox {
                 one_line(&message.body)
             );
         }
-        self.lock().messages.push(message.clone());
-        Ok(())
+        let mut d = self.lock();
+        d.messages.push(message.clone());
+        // Its number names it, as a provider's id would (a receipt can name it).
+        Ok(Sent {
+            message_id: Some(format!("outbox:{}.{}", d.generation, d.messages.len() - 1)),
+        })
     }
 
     fn keeps_test_messages(&self) -> bool {

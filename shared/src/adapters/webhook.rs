@@ -7,7 +7,7 @@
 
 use crate::domain::code::random_hex_id;
 use crate::domain::Channel;
-use crate::ports::{Clock, DeliveryError, Message, Sender, SystemClock};
+use crate::ports::{Clock, DeliveryError, Message, Sender, Sent, SystemClock};
 use async_trait::async_trait;
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -99,7 +99,8 @@ impl WebhookSms {
         Ok((status, body.to_bytes()))
     }
 
-    async fn post(&self, url: hyper::Uri, message: &Message) -> Result<(), DeliveryError> {
+    /// Posts `message`; what it sent is named by its `webhook-id`, which a receipt gives back.
+    async fn post(&self, url: hyper::Uri, message: &Message) -> Result<Sent, DeliveryError> {
         let fail = |reason: String| DeliveryError {
             channel: Channel::Sms,
             reason,
@@ -129,7 +130,9 @@ impl WebhookSms {
                         serde_json::from_slice(&reply).unwrap_or_default();
                     let provider_id = reply["message_id"].as_str().unwrap_or_default();
                     tracing::info!(webhook_id = %id, attempt, provider_id, "SMS handed to the webhook");
-                    return Ok(());
+                    return Ok(Sent {
+                        message_id: Some(format!("webhook:{id}")),
+                    });
                 }
                 Ok(Ok((status, _))) => status,
                 Ok(Err(e)) => {
@@ -155,7 +158,7 @@ impl WebhookSms {
 
 #[async_trait]
 impl Sender for WebhookSms {
-    async fn send(&self, message: &Message) -> Result<(), DeliveryError> {
+    async fn send(&self, message: &Message) -> Result<Sent, DeliveryError> {
         let about = message.about.as_ref();
         let client = about
             .and_then(|a| a.session.parts())

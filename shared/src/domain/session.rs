@@ -7,6 +7,7 @@ use super::attributes::Attributes;
 use super::code::{Alphabet, CodeHash};
 use super::destination::Destination;
 use super::key::SessionKey;
+use super::receipt::Receipt;
 
 /// Seconds since the Unix epoch.
 pub type Timestamp = i64;
@@ -149,6 +150,8 @@ pub struct Session {
     pub language: String,
     pub template: Template,
     pub attributes: Attributes,
+    /// What the provider reported of the current send's message, once it has.
+    pub delivery: Option<Receipt>,
 }
 
 impl Session {
@@ -176,6 +179,7 @@ impl Session {
             language: "en".into(),
             template: Template::default(),
             attributes: Attributes::default(),
+            delivery: None,
         }
     }
 
@@ -226,6 +230,9 @@ pub enum Transition {
     MarkUndeliverable { code_hash: CodeHash },
     /// The destination's guesses across sessions are spent: no attempt left.
     Lock,
+    /// The provider's receipt for the message of send number `send`; a later send's
+    /// message makes it stale.
+    Receipt { send: u32, receipt: Receipt },
 }
 
 impl Transition {
@@ -249,6 +256,7 @@ impl Transition {
             Transition::MarkUndeliverable { code_hash } => {
                 s.state == State::Pending && s.code_hash.matches(code_hash)
             }
+            Transition::Receipt { send, .. } => s.sends == *send,
         }
     }
 
@@ -267,6 +275,7 @@ impl Transition {
                 s.next_send_at = now + i64::from(s.policy.resend_cooldown_secs);
                 s.expires_at = now + i64::from(s.policy.validity_secs);
                 s.destination = destination.clone();
+                s.delivery = None;
             }
             Transition::Verify { now, .. } => {
                 s.state = State::Verified;
@@ -275,6 +284,7 @@ impl Transition {
             Transition::CountFailure { .. } => s.attempts += 1,
             Transition::Lock => s.attempts = s.policy.max_attempts,
             Transition::MarkUndeliverable { .. } => s.state = State::Undeliverable,
+            Transition::Receipt { receipt, .. } => s.delivery = Some(receipt.clone()),
         }
     }
 }

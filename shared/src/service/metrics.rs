@@ -5,7 +5,8 @@
 //! (local server, unit tests) counting is a no-op. Never a code, a token or a full
 //! destination: a fraud refusal adds its client and masked destination, for its `blocked` event.
 
-use crate::domain::{Destination, SessionKey};
+use crate::domain::receipt::Outcome;
+use crate::domain::{Destination, Receipt, SessionKey};
 use ::metrics::Label;
 use std::cell::RefCell;
 use std::future::Future;
@@ -97,6 +98,28 @@ fn property_once(name: &'static str, value: impl FnOnce() -> Option<String>) {
 pub fn sms_sent(key: &SessionKey, destination: &Destination, m: crate::domain::sms::Measure) {
     count(Count::SmsSegments, key, destination, m.segments.into());
     property("encoding", m.encoding.as_str().to_string());
+}
+
+/// A delivery receipt: `Delivered`, `Undelivered` or `Complained` by family and channel (the
+/// alarms' sums), and, for an SMS, by destination country too, with its price in millionths
+/// of a dollar (`SmsPriceMicroUSD`). Country is a dimension only here, where it is the
+/// question (delivery rate and spend by country): only countries sent to appear.
+pub fn receipt(key: &SessionKey, destination: &Destination, receipt: &Receipt) {
+    let name = match receipt.outcome {
+        Outcome::Delivered => "Delivered",
+        Outcome::Failed => "Undelivered",
+        Outcome::Complained => "Complained",
+    };
+    let family = key.family().map_or("unknown", |f| f.name());
+    let channel = destination.channel().as_str();
+    ::metrics::counter!(name, "family" => family, "channel" => channel).increment(1);
+    let Some(country) = destination.sms_country() else {
+        return;
+    };
+    ::metrics::counter!(format!("Sms{name}"), "country" => country.clone()).increment(1);
+    if let Some(price) = receipt.price_micro_usd {
+        ::metrics::counter!("SmsPriceMicroUSD", "country" => country).increment(price);
+    }
 }
 
 /// Counts `n` of `what` for the session `key` to `destination`.

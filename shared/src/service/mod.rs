@@ -11,11 +11,12 @@ use crate::domain::{
     LimitScope, Policy, ResendRefusal, Session, SessionKey, Status, Template, Timestamp,
     Transition,
 };
-use crate::ports::{About, Applied, DeliveryError, Message, StoreError};
+use crate::ports::{About, Applied, DeliveryError, Message, MessageLink, StoreError};
 use shield::Charges;
 
 pub mod message;
 pub mod metrics;
+pub mod receipts;
 mod shield;
 
 #[derive(Debug, thiserror::Error)]
@@ -116,6 +117,10 @@ pub enum Outcome {
     AttemptsExceeded,
     AlreadyVerified,
 }
+
+/// How long a sent message's link to its session is kept at least: SNS may log an SMS's
+/// outcome up to 72 hours after the send.
+const RECEIPT_WINDOW: i64 = 72 * 3600;
 
 /// The label under which a session's subject is digested (its binding).
 const BINDING: &str = "binding";
@@ -362,6 +367,23 @@ impl App {
         }
     }
 
+    /// Links a sent message to its session and send, for its delivery receipt. The message is
+    /// out: a store fault here loses only the receipt, so it is logged, not answered.
+    async fn link(&self, message_id: String, session: &Session) {
+        let link = MessageLink {
+            message_id,
+            session: session.key.clone(),
+            send: session.sends,
+            // Receipts may come days late (SNS: up to 72 h); the link outlives the session.
+            purge_at: session
+                .purge_at()
+                .max(session.last_sent_at + RECEIPT_WINDOW),
+        };
+        if let Err(error) = self.sessions.link_message(&link).await {
+            tracing::warn!(%error, "message not linked: its delivery receipt will be ignored");
+        }
+    }
+
     /// Delivers the code (a split code's delivered part); on failure the code is killed.
     /// A test recipient (`test`) is sent nothing.
     async fn deliver(
@@ -403,16 +425,22 @@ impl App {
         }
         let (key, to) = (&session.key, &session.destination);
         count(Count::CodesSent, key, to, 1);
-        let Err(error) = self.sender()?.send(&message).await else {
-            tracing::info!(channel = channel.as_str(), to = %to.masked(), "code delivered");
-            count(Count::CodesDelivered, key, to, 1);
-            if let Some(measure) = sms {
-                metrics::sms_sent(key, to, measure);
+        let error = match self.sender()?.send(&message).await {
+            Ok(sent) => {
+                tracing::info!(channel = channel.as_str(), to = %to.masked(), "code delivered");
+                count(Count::CodesDelivered, key, to, 1);
+                if let Some(measure) = sms {
+                    metrics::sms_sent(key, to, measure);
+                }
+                if let Some(id) = sent.message_id {
+                    self.link(id, &session).await;
+                }
+                return Ok(Issued {
+                    session,
+                    caller_part,
+                });
             }
-            return Ok(Issued {
-                session,
-                caller_part,
-            });
+            Err(error) => error,
         };
         tracing::warn!(channel = channel.as_str(), to = %to.masked(), %error, "delivery failed");
         count(Count::DeliveryFailed, key, to, 1);

@@ -1,0 +1,49 @@
+//! Delivery receipts: what a provider reports, later, of a message it accepted, recorded on
+//! the session whose send the message carried. The stream of the store turns the record into
+//! the `delivered` / `undelivered` lifecycle events; the fraud shield gives nothing back for a
+//! message that never arrived, as for any unverified send.
+
+use super::metrics;
+use super::ServiceError;
+use crate::app::App;
+use crate::domain::{Receipt, Session, Transition};
+use crate::ports::Applied;
+
+/// What became of a receipt.
+#[derive(Debug)]
+pub enum Recorded {
+    /// Recorded on the session, as it now stands.
+    Current(Session),
+    /// The session has sent a newer message since: the receipt is counted, not recorded.
+    Stale(Session),
+    /// No message of this service that is still remembered (another sender's, or its link
+    /// has expired): ignored.
+    Unknown,
+}
+
+impl App {
+    /// Records `receipt` of the provider's message `message_id` (as the sender qualified it)
+    /// and counts it. Round trips: one `GetItem` (the link) and one `UpdateItem`.
+    pub async fn record_receipt(
+        &self,
+        message_id: &str,
+        receipt: Receipt,
+    ) -> Result<Recorded, ServiceError> {
+        let Some(link) = self.sessions.message_link(message_id).await? else {
+            return Ok(Recorded::Unknown);
+        };
+        let transition = Transition::Receipt {
+            send: link.send,
+            receipt: receipt.clone(),
+        };
+        let recorded = match self.sessions.apply(&link.session, &transition).await? {
+            Applied::Yes(session) => Recorded::Current(session),
+            Applied::No(Some(session)) => Recorded::Stale(session),
+            Applied::No(None) => return Ok(Recorded::Unknown),
+        };
+        if let Recorded::Current(session) | Recorded::Stale(session) = &recorded {
+            metrics::receipt(&session.key, &session.destination, &receipt);
+        }
+        Ok(recorded)
+    }
+}

@@ -1,0 +1,146 @@
+//! Delivery receipts (`App::record_receipt`): recorded on the session whose send the message
+//! carried, shown by the report, stale after a resend, and no give-back for an SMS that never
+//! arrived.
+
+use otp_core::domain::receipt::Outcome;
+use otp_core::domain::Receipt;
+use otp_core::service::receipts::Recorded;
+use otp_tests::{Harness, Req};
+use serde_json::{json, Value};
+
+const SEND: &str = "/verify/v1/otp/send-otp";
+
+/// The outbox's id of its latest message (`Sent::message_id`).
+fn last_message(h: &Harness) -> String {
+    format!("outbox:0.{}", h.outbox.messages().len() - 1)
+}
+
+fn receipt(outcome: Outcome, reason: Option<&str>) -> Receipt {
+    Receipt {
+        outcome,
+        reason: reason.map(str::to_string),
+        at: 1_795_399_000,
+        price_micro_usd: Some(6450),
+        dwell_ms: Some(599),
+    }
+}
+
+async fn open(h: &Harness, to: &str) -> (String, String) {
+    let res = h.call(Req::post(SEND, json!({ "recipient": to }))).await;
+    assert_eq!(res.status, 200, "{}", res.json);
+    (
+        res.json["otp_id"].as_str().unwrap().to_string(),
+        last_message(h),
+    )
+}
+
+async fn report(h: &Harness, id: &str) -> Value {
+    h.call(Req::get(format!("/verify/v1/report/{id}")))
+        .await
+        .json
+}
+
+#[tokio::test]
+async fn the_report_shows_what_the_carrier_said_of_the_current_sms() {
+    let h = Harness::new();
+    let (id, message) = open(&h, "+12025550100").await;
+    let before = report(&h, &id).await;
+    assert_eq!(
+        (&before["delivery"], &before["price"]),
+        (&Value::Null, &Value::Null)
+    );
+
+    let out = h
+        .app
+        .record_receipt(
+            &message,
+            receipt(
+                Outcome::Delivered,
+                Some("Message has been accepted by phone carrier"),
+            ),
+        )
+        .await;
+    assert!(matches!(out, Ok(Recorded::Current(_))), "{out:?}");
+    let r = report(&h, &id).await;
+    assert_eq!(
+        (&r["delivery"], &r["delivered_at"], &r["price"]),
+        (
+            &json!("delivered"),
+            &json!("2026-11-23T01:56:40Z"),
+            &json!("0.00645")
+        )
+    );
+
+    let (id, message) = open(&h, "+12025550101").await;
+    let reason = "Phone is currently unreachable/unavailable";
+    h.app
+        .record_receipt(&message, receipt(Outcome::Failed, Some(reason)))
+        .await
+        .unwrap();
+    let r = report(&h, &id).await;
+    assert_eq!(
+        (&r["delivery"], &r["delivered_at"], &r["delivery_reason"]),
+        (&json!("failed"), &Value::Null, &json!(reason))
+    );
+}
+
+#[tokio::test]
+async fn a_receipt_of_an_older_send_or_of_no_known_message_changes_nothing() {
+    let h = Harness::new();
+    let (id, first) = open(&h, "+12025550100").await;
+    h.clock.advance(60);
+    let resent = h
+        .call(Req::post(
+            "/verify/v1/otp/resend-otp",
+            json!({ "otp_id": id }),
+        ))
+        .await;
+    assert_eq!(resent.status, 200, "{}", resent.json);
+    let out = h
+        .app
+        .record_receipt(&first, receipt(Outcome::Failed, None))
+        .await;
+    assert!(matches!(out, Ok(Recorded::Stale(_))), "{out:?}");
+    assert_eq!(
+        report(&h, &id).await["delivery"],
+        Value::Null,
+        "the resent SMS has no receipt yet"
+    );
+
+    let current = last_message(&h);
+    h.app
+        .record_receipt(&current, receipt(Outcome::Delivered, None))
+        .await
+        .unwrap();
+    assert_eq!(report(&h, &id).await["delivery"], "delivered");
+
+    let out = h
+        .app
+        .record_receipt("sns:not-ours", receipt(Outcome::Failed, None))
+        .await;
+    assert!(matches!(out, Ok(Recorded::Unknown)), "{out:?}");
+}
+
+/// SMS pumping: a fraudster's premium numbers never confirm delivery. An SMS that never
+/// arrived stays an unverified send for the prefix budget, like any other.
+#[tokio::test]
+async fn an_sms_that_never_arrived_gives_nothing_back_to_the_fraud_shield() {
+    let mut h = Harness::new();
+    h.app.config.fraud.prefix.limit = 2;
+    for to in ["+12025550100", "+12025550101"] {
+        let (_, message) = open(&h, to).await;
+        let reason = Some("Invalid phone number");
+        h.app
+            .record_receipt(&message, receipt(Outcome::Failed, reason))
+            .await
+            .unwrap();
+    }
+    let res = h
+        .call(Req::post(SEND, json!({ "recipient": "+12025550102" })))
+        .await;
+    assert_eq!(
+        res.status, 429,
+        "the prefix's budget stays spent: {}",
+        res.json
+    );
+}
