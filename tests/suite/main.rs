@@ -11,6 +11,7 @@ mod emulator_faults;
 mod emulator_fraud;
 mod emulator_idempotency;
 mod emulator_rao;
+mod emulator_receipts;
 mod emulator_spend;
 mod emulator_state_machine;
 mod emulator_telemarketing;

@@ -2,13 +2,14 @@
 //! expected outcome, and `template.yaml`, `functions/` and `events/` match the route table.
 
 use otp_core::config::TestRecipients;
-use otp_core::dialects::contacts;
+use otp_core::dialects::{contacts, verify_api};
 use otp_core::domain::{CounterKey, Destination, Template, E164};
-use otp_core::ports::Counter;
+use otp_core::ports::{Counter, MessageLink};
 use otp_core::service::message::Composed;
 use otp_core::service::{Binding, NewSession};
 use otp_core::ROUTES;
 use otp_tests::{reply, repo_file as read, repo_root as root, Harness};
+use serde_json::json;
 
 /// The samples that tell a story, in order, under `events/samples.env`'s test recipients:
 /// each file, the status it must answer and a text its answer must hold.
@@ -177,6 +178,61 @@ async fn the_stream_sample_gives_its_verified_send_back() {
     let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
     assert_eq!(kinds, [otp_aws::stream::Kind::Verified]);
     assert_eq!(events[0].detail["country"], "US");
+}
+
+/// The SNS delivery status samples (the documented lines, as a log subscription delivers
+/// them) record on the sessions whose sends published those message ids.
+#[tokio::test]
+async fn the_sms_receipt_samples_reach_their_sessions() {
+    let h = otp_tests::Harness::new();
+    let mut sessions = Vec::new();
+    for (message, to) in [
+        ("sns:34d9b400-c6dd-5444-820d-fbeb0f1f54cf", "+12025550100"),
+        ("sns:1077257a-92f3-5ca3-bc97-6a915b310625", "+12025550101"),
+        ("sns:5f1d6a0e-2b8c-5d3e-9a47-c1e0b2f3a4d5", "+12025550102"),
+    ] {
+        let req = otp_tests::Req::post("/verify/v1/otp/send-otp", json!({ "recipient": to }));
+        let id = h.call(req).await.json["otp_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let link = MessageLink {
+            message_id: message.into(),
+            session: verify_api::session_key("acme", &id),
+            send: 1,
+            purge_at: i64::MAX,
+        };
+        h.app.sessions.link_message(&link).await.unwrap();
+        sessions.push(id);
+    }
+    for file in ["sms-delivered", "sms-failed"] {
+        let payload = serde_json::from_str(&read(&format!("events/session-events.{file}.json")));
+        let logs = otp_aws::blocked::subscription(&payload.unwrap()).unwrap();
+        assert!(otp_aws::receipts::is_sms_delivery_log(&logs), "{file}");
+        otp_aws::receipts::handle(&h.app, &logs).await.unwrap();
+    }
+    let mut seen = Vec::new();
+    for id in sessions {
+        let r = h
+            .call(otp_tests::Req::get(format!("/verify/v1/report/{id}")))
+            .await
+            .json;
+        seen.push((r["delivery"].clone(), r["delivery_reason"].clone()));
+    }
+    assert_eq!(
+        seen,
+        [
+            (
+                json!("delivered"),
+                json!("Message has been accepted by phone carrier")
+            ),
+            (
+                json!("failed"),
+                json!("Phone is currently unreachable/unavailable")
+            ),
+            (json!("failed"), json!("Invalid phone number")),
+        ]
+    );
 }
 
 #[test]
@@ -389,4 +445,44 @@ fn the_alarms_watch_every_function_and_every_family_and_channel() {
         "FilterPattern: '{}'",
         otp_aws::blocked::FILTER_PATTERN
     )));
+    // The receipt alarms sum every SMS family's receipts (`service::metrics::receipt`).
+    for metric in ["Delivered", "Undelivered"] {
+        for family in otp_core::domain::Family::ALL.map(|f| f.name()) {
+            let summed = format!("MetricName: {metric}, Dimensions: [{{ Name: family, Value: {family} }}, {{ Name: channel, Value: sms }}]");
+            assert!(template.contains(&summed), "{metric} of {family} unwatched");
+        }
+    }
+}
+
+/// SMS delivery receipts as deployed: SNS logs with the stack's role to the groups whose
+/// subscriptions feed `session-events`, which reads the link (`GetItem`) and records the receipt.
+#[test]
+fn the_template_feeds_sns_delivery_logs_to_session_events() {
+    let template = read("template.yaml");
+    let group = "sns/${AWS::Region}/${AWS::AccountId}/DirectPublishToPhoneNumber";
+    for name in [group.to_string(), format!("{group}/Failure")] {
+        let logs = otp_aws::blocked::subscription(&otp_tests::subscription_payload(&name, &[]));
+        assert!(
+            otp_aws::receipts::is_sms_delivery_log(&logs.unwrap()),
+            "{name}"
+        );
+        assert!(
+            template.contains(&format!("LogGroupName: !Sub \"{name}\"")),
+            "{name}"
+        );
+        assert!(
+            template.contains(&format!("!Sub \"{name}\"]")),
+            "{name} subscribed"
+        );
+    }
+    assert_eq!(
+        template
+            .matches("DestinationArn: !GetAtt SessionEventsFunction.Arn")
+            .count(),
+        2
+    );
+    assert!(template.contains("Principal: logs.amazonaws.com"));
+    assert!(template.contains("Principal: { Service: sns.amazonaws.com }"));
+    assert!(template.contains("\"DeliveryStatusSuccessSamplingRate\": props["));
+    assert!(template.contains("Action: [dynamodb:GetItem, dynamodb:UpdateItem]"));
 }
