@@ -35,6 +35,16 @@ pub trait SessionStore: Send + Sync {
     async fn link_message(&self, link: &MessageLink) -> Result<(), StoreError>;
     /// The link of a provider's message id, while it is kept.
     async fn message_link(&self, message_id: &str) -> Result<Option<MessageLink>, StoreError>;
+    /// Refuses sends to the (lower-case) email `address` until `until`: it hard-bounced or its
+    /// owner complained (`reason`). A later suppression replaces an earlier one.
+    async fn suppress(
+        &self,
+        address: &str,
+        reason: &str,
+        until: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Until when sends to `address` are refused, if a suppression of it is kept.
+    async fn suppressed_until(&self, address: &str) -> Result<Option<Timestamp>, StoreError>;
     /// Applies `transition` atomically if its condition holds.
     async fn apply(&self, key: &SessionKey, transition: &Transition)
         -> Result<Applied, StoreError>;

@@ -136,3 +136,120 @@ async fn sns_delivery_logs_reach_the_session_its_report_and_lifecycle_events() {
     );
     assert_eq!(undelivered["detail"]["price_usd"], "0.00645");
 }
+
+/// The SES message id the service linked to contact 1's session `session`.
+async fn ses_message_id(aws: &Aws, session: &str) -> String {
+    let key = otp_core::dialects::contacts::session_key("acme", 1, session);
+    let link = aws
+        .dynamo
+        .scan()
+        .table_name(&aws.sessions_table)
+        .filter_expression("#s = :s")
+        .expression_attribute_names("#s", "session")
+        .expression_attribute_values(
+            ":s",
+            aws_sdk_dynamodb::types::AttributeValue::S(key.as_str().into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let pk = link.items()[0]["pk"].as_s().unwrap().clone();
+    pk.strip_prefix("dr#ses:")
+        .expect("an SES message")
+        .to_string()
+}
+
+/// An SES bounce as EventBridge delivers it (the documented record in its envelope).
+fn bounce_event(message_id: &str, to: &str, kind: &str) -> Value {
+    json!({
+        "version": "0", "id": "b2c4f0a1-7d3e-4c55-9a61-0f8e2d7c6b5a", "detail-type": "Email Bounced",
+        "source": "aws.ses", "account": "123456789012", "time": "2026-11-23T01:56:41Z",
+        "region": "us-east-1", "resources": [],
+        "detail": {
+            "eventType": "Bounce",
+            "mail": { "timestamp": "2026-11-23T01:56:39.120Z", "messageId": message_id, "destination": [to] },
+            "bounce": {
+                "bounceType": kind, "bounceSubType": "General", "timestamp": "2026-11-23T01:56:40.000Z",
+                "bouncedRecipients": [{ "emailAddress": to, "action": "failed", "status": "5.1.1",
+                                        "diagnosticCode": "smtp; 550 5.1.1 user unknown" }]
+            }
+        }
+    })
+}
+
+/// A hard bounce, through moto: the SES message id's link, the receipt on the session in
+/// DynamoDB, the address suppressed (an item with TTL), and the next email refused without a
+/// call to SES. A soft bounce suppresses nothing.
+#[tokio::test]
+async fn an_ses_hard_bounce_records_and_suppresses_through_dynamodb() {
+    let aws = Aws::new().await;
+    let send = |session: &str| {
+        call(
+            &aws.app,
+            Req::post(
+                "/contacts/1/verification-keys",
+                json!({ "channel": "Email", "sessionId": session }),
+            ),
+        )
+    };
+    assert_eq!(send("soft").await.status, 200);
+    let soft = bounce_event(&ses_message_id(&aws, "soft").await, &aws.email, "Transient");
+    otp_aws::email_events::handle(&aws.app, &soft)
+        .await
+        .unwrap();
+    assert_eq!(
+        send("hard").await.status,
+        200,
+        "a soft bounce suppresses nothing"
+    );
+
+    let hard = bounce_event(&ses_message_id(&aws, "hard").await, &aws.email, "Permanent");
+    otp_aws::email_events::handle(&aws.app, &hard)
+        .await
+        .unwrap();
+    let key = otp_core::dialects::contacts::session_key("acme", 1, "hard");
+    let item = aws.raw_item(&key).await.unwrap();
+    assert_eq!(item["delivery"].as_s().unwrap(), "failed");
+    assert_eq!(
+        item["delivery_reason"].as_s().unwrap(),
+        "bounce: Permanent/General"
+    );
+
+    let suppression = aws
+        .dynamo
+        .get_item()
+        .table_name(&aws.sessions_table)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("sup#{}", aws.email.to_lowercase())),
+        )
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the address's suppression");
+    let until: i64 = suppression["until"].as_n().unwrap().parse().unwrap();
+    assert_eq!(
+        until,
+        1_795_399_000 + 30 * 86_400,
+        "30 days from the bounce"
+    );
+    assert_eq!(
+        suppression["purge_at"], suppression["until"],
+        "purged by TTL when it ends"
+    );
+
+    let emails = aws.delivered_to(&aws.email).await.len();
+    let refused = send("after").await;
+    assert_eq!(
+        (refused.status, &refused.json["subCode"]),
+        (403, &json!("DestinationSuppressed")),
+        "{}",
+        refused.json
+    );
+    assert_eq!(
+        aws.delivered_to(&aws.email).await.len(),
+        emails,
+        "SES is not called"
+    );
+}

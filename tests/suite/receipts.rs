@@ -144,3 +144,62 @@ async fn an_sms_that_never_arrived_gives_nothing_back_to_the_fraud_shield() {
         res.json
     );
 }
+
+/// A hard bounce or a complaint suppresses the address (`App::suppress_email`): its sends are
+/// refused in the contacts form with `Retry-After`, spend nothing, and resume when it ends.
+#[tokio::test]
+async fn a_suppressed_address_is_refused_spends_nothing_and_comes_back() {
+    let mut h = Harness::new();
+    h.app.config.destination_budget.limit = 1;
+    let now = h.app.clock.now();
+    let suppressed = h
+        .app
+        .suppress_email("Ana@Example.com", "bounce: Permanent/General", now)
+        .await;
+    assert!(suppressed.unwrap());
+    let send = |channel: &str| {
+        Req::post(
+            "/contacts/1/verification-keys",
+            json!({ "channel": channel }),
+        )
+    };
+    for _ in 0..3 {
+        let res = h.call(send("Email")).await;
+        assert_eq!(res.status, 403, "{}", res.json);
+        assert_eq!(res.json["subCode"], "DestinationSuppressed", "{}", res.json);
+        assert_eq!(res.headers["retry-after"], (30 * 86_400).to_string());
+    }
+    assert!(h.outbox.messages().is_empty(), "nothing sent");
+    assert_eq!(
+        h.call(send("Sms")).await.status,
+        200,
+        "the contact's phone is not suppressed"
+    );
+
+    h.clock.advance(30 * 86_400);
+    let res = h.call(send("Email")).await;
+    assert_eq!(
+        res.status, 200,
+        "suppression over, the budget untouched: {}",
+        res.json
+    );
+}
+
+#[tokio::test]
+async fn with_suppression_off_a_bounce_suppresses_nothing() {
+    let mut h = Harness::new();
+    h.app.config.email_suppression_secs = 0;
+    let now = h.app.clock.now();
+    assert!(!h
+        .app
+        .suppress_email("ana@example.com", "complaint: abuse", now)
+        .await
+        .unwrap());
+    let res = h
+        .call(Req::post(
+            "/contacts/1/verification-keys",
+            json!({ "channel": "Email" }),
+        ))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.json);
+}

@@ -44,6 +44,14 @@ impl SessionStore for Counted {
         self.reads.fetch_add(1, Ordering::SeqCst);
         self.inner.message_link(id).await
     }
+    async fn suppress(&self, address: &str, reason: &str, until: i64) -> Result<(), StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.suppress(address, reason, until).await
+    }
+    async fn suppressed_until(&self, address: &str) -> Result<Option<i64>, StoreError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.suppressed_until(address).await
+    }
     async fn reopen_test(&self, session: &Session) -> Result<bool, StoreError> {
         self.writes.fetch_add(1, Ordering::SeqCst);
         self.inner.reopen_test(session).await

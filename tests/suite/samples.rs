@@ -235,6 +235,62 @@ async fn the_sms_receipt_samples_reach_their_sessions() {
     );
 }
 
+/// The SES event samples (EventBridge envelopes of the documented records) record on the
+/// contacts' sessions, and the bounce and the complaint suppress their addresses.
+#[tokio::test]
+async fn the_email_event_samples_reach_their_sessions_and_suppress() {
+    let h = otp_tests::Harness::new();
+    // Contact 1's email, contact 3's pending email, contact 3's email.
+    let samples = [
+        ("email-delivered", 1, "", "delivered"),
+        (
+            "email-bounced",
+            3,
+            "/pending-communication-channel",
+            "failed",
+        ),
+        ("email-complaint", 3, "", "complained"),
+    ];
+    let send = |contact: i32, pending: &str, session: &str| {
+        otp_tests::Req::post(
+            format!("/contacts/{contact}/verification-keys{pending}"),
+            json!({ "channel": "Email", "sessionId": session }),
+        )
+    };
+    for (n, (file, contact, pending, outcome)) in samples.into_iter().enumerate() {
+        let session = format!("s{n}");
+        let sent = h.call(send(contact, pending, &session)).await;
+        assert_eq!(sent.status, 200, "{file}: {}", sent.json);
+        let payload: serde_json::Value =
+            serde_json::from_str(&read(&format!("events/session-events.{file}.json"))).unwrap();
+        assert!(otp_aws::email_events::is_ses_event(&payload));
+        let id = payload["detail"]["mail"]["messageId"].as_str().unwrap();
+        let key = contacts::session_key("acme", contact, &session);
+        let link = MessageLink {
+            message_id: format!("ses:{id}"),
+            session: key.clone(),
+            send: 1,
+            purge_at: i64::MAX,
+        };
+        h.app.sessions.link_message(&link).await.unwrap();
+        otp_aws::email_events::handle(&h.app, &payload)
+            .await
+            .unwrap();
+        let session = h.app.sessions.get(&key).await.unwrap().unwrap();
+        let recorded = session.delivery.map(|r| r.outcome.as_str());
+        assert_eq!(recorded, Some(outcome), "{file}");
+    }
+    let mut again = Vec::new();
+    for (contact, pending) in [(1, ""), (3, "/pending-communication-channel"), (3, "")] {
+        again.push(h.call(send(contact, pending, "again")).await.status);
+    }
+    assert_eq!(
+        again,
+        [200, 403, 403],
+        "the bounced and complaining addresses are suppressed"
+    );
+}
+
 #[test]
 fn every_route_has_a_function_package_and_a_sample_event() {
     for route in ROUTES {
@@ -485,4 +541,12 @@ fn the_template_feeds_sns_delivery_logs_to_session_events() {
     assert!(template.contains("Principal: { Service: sns.amazonaws.com }"));
     assert!(template.contains("\"DeliveryStatusSuccessSamplingRate\": props["));
     assert!(template.contains("Action: [dynamodb:GetItem, dynamodb:UpdateItem]"));
+    // Email receipts: every email goes through the configuration set whose destination puts
+    // the three events on the bus, and session-events' rule takes exactly those.
+    assert!(template.contains("OTP_SES_CONFIGURATION_SET: !Ref EmailEventsConfigurationSet"));
+    assert!(template.contains("MatchingEventTypes: [delivery, bounce, complaint]"));
+    assert!(template.contains(
+        "source: [aws.ses]\n              detail-type: [Email Delivered, Email Bounced, Email Complaint Received]"
+    ));
+    assert!(otp_aws::email_events::is_ses_event(&json!({ "source": "aws.ses" })));
 }

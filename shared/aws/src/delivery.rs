@@ -117,6 +117,7 @@ pub fn valid_sender_id(id: &str) -> bool {
 pub struct SesEmail {
     client: aws_sdk_ses::Client,
     from: String,
+    configuration_set: Option<String>,
 }
 
 impl SesEmail {
@@ -124,6 +125,16 @@ impl SesEmail {
         SesEmail {
             client: aws_sdk_ses::Client::new(&once(sdk)),
             from: from.into(),
+            configuration_set: None,
+        }
+    }
+
+    /// Sends through configuration set `name`, whose event destination reports each email's
+    /// delivery, bounce or complaint.
+    pub fn with_configuration_set(self, name: Option<String>) -> Self {
+        SesEmail {
+            configuration_set: name,
+            ..self
         }
     }
 }
@@ -159,7 +170,8 @@ impl Sender for SesEmail {
                     .to_addresses(message.to.as_str())
                     .build(),
             )
-            .message(email);
+            .message(email)
+            .set_configuration_set_name(self.configuration_set.clone());
         unless_throttled(|| send.clone().send())
             .await
             .map(|out| Sent {

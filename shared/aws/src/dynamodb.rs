@@ -9,7 +9,9 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use aws_sdk_dynamodb::Client;
 use otp_core::config::fraud::NON_GEOGRAPHIC;
-use otp_core::domain::{CounterKey, Destination, Session, SessionKey, State, Transition};
+use otp_core::domain::{
+    CounterKey, Destination, Session, SessionKey, State, Timestamp, Transition,
+};
 use otp_core::ports::{
     Applied, Contact, ContactDirectory, Counter, Counters, MessageLink, SessionStore, StoreError,
 };
@@ -23,6 +25,8 @@ pub const KEY: &str = "pk";
 pub const TTL: &str = "purge_at";
 /// Key prefix of a sent message's link to its session (`MessageLink`).
 const LINK: &str = "dr#";
+/// Key prefix of a suppressed email address.
+const SUPPRESSED: &str = "sup#";
 
 pub struct DynamoSessions {
     client: Client,
@@ -150,6 +154,51 @@ impl SessionStore for DynamoSessions {
             send: number("send")? as u32,
             purge_at: number("purge_at")?,
         }))
+    }
+
+    /// One `UpdateItem` (which creates the item): `session-events` writes it, and may not
+    /// `PutItem`.
+    async fn suppress(
+        &self,
+        address: &str,
+        reason: &str,
+        until: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(KEY, AttributeValue::S(format!("{SUPPRESSED}{address}")))
+            .update_expression("SET #until = :until, #reason = :reason, #purge = :until")
+            .expression_attribute_names("#until", "until")
+            .expression_attribute_names("#reason", "reason")
+            .expression_attribute_names("#purge", TTL)
+            .expression_attribute_values(":until", number(until))
+            .expression_attribute_values(":reason", AttributeValue::S(reason.to_string()))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn suppressed_until(&self, address: &str) -> Result<Option<Timestamp>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(KEY, AttributeValue::S(format!("{SUPPRESSED}{address}")))
+            .projection_expression("#until")
+            .expression_attribute_names("#until", "until")
+            .send()
+            .await
+            .map_err(unavailable)?;
+        match out.item.as_ref().and_then(|i| i.get("until")) {
+            None => Ok(None),
+            Some(AttributeValue::N(n)) => n
+                .parse()
+                .map(Some)
+                .map_err(|_| StoreError::Corrupt("suppression `until` malformed".into())),
+            Some(_) => Err(StoreError::Corrupt("suppression `until` malformed".into())),
+        }
     }
 
     async fn get(&self, key: &SessionKey) -> Result<Option<Session>, StoreError> {

@@ -4,6 +4,7 @@
 pub mod blocked;
 pub mod delivery;
 pub mod dynamodb;
+pub mod email_events;
 pub mod emf;
 pub mod idempotency;
 pub mod receipts;
@@ -18,7 +19,8 @@ use otp_core::{App, Route};
 use serde_json::Value;
 
 /// Runs `session-events`: the sessions table's stream and the fraud refusals' log
-/// subscription, into lifecycle events; SNS's SMS delivery status logs, into receipts.
+/// subscription, into lifecycle events; SNS's SMS delivery status logs and SES's email events
+/// (from EventBridge), into receipts.
 pub async fn serve_stream() -> Result<(), lambda_http::Error> {
     otp_core::runtime::init_logs();
     let emf = emf::Emf::from_env("session-events")?;
@@ -34,7 +36,11 @@ pub async fn serve_stream() -> Result<(), lambda_http::Error> {
             let payload = &event.payload;
             let handled = emf
                 .invoke(async {
-                    if blocked::is_subscription(payload) {
+                    if email_events::is_ses_event(payload) {
+                        email_events::handle(app, payload)
+                            .await
+                            .map(|()| Value::Null)
+                    } else if blocked::is_subscription(payload) {
                         let logs = blocked::subscription(payload)?;
                         if receipts::is_sms_delivery_log(&logs) {
                             receipts::handle(app, &logs).await.map(|()| Value::Null)

@@ -97,7 +97,9 @@ pub const CONTACTS_AND_DELIVERY: Wiring = Wiring {
     build: |config, aws, sdk| {
         let sms = sms(&config, sdk)?;
         let from = Config::require(&aws.email_from, EMAIL_FROM)?;
-        let email: Arc<dyn Sender> = Arc::new(SesEmail::new(sdk, from));
+        let email =
+            SesEmail::new(sdk, from).with_configuration_set(aws.ses_configuration_set.clone());
+        let email: Arc<dyn Sender> = Arc::new(email);
         assemble(config, aws, sdk, Some(Arc::new(ByChannel { sms, email })))
     },
     decryptor: None,
@@ -277,6 +279,9 @@ pub struct AwsSettings {
     pub contacts_table: Option<String>,
     /// Required where the route sends email.
     pub email_from: Option<String>,
+    /// The SES configuration set whose event destination reports deliveries, bounces and
+    /// complaints (`OTP_SES_CONFIGURATION_SET`), where the route sends email.
+    pub ses_configuration_set: Option<String>,
     /// The pepper's secret, unless `OTP_PEPPER` is set (local runs).
     pub pepper_secret: Option<String>,
     /// The RAO private key's secret, unless `OTP_RAO_PRIVATE_KEY` is set (local runs).
@@ -305,6 +310,7 @@ impl AwsSettings {
                 .then(|| required("OTP_CONTACTS_TABLE"))
                 .transpose()?,
             email_from: ports.email.then(|| required(EMAIL_FROM)).transpose()?,
+            ses_configuration_set: env("OTP_SES_CONFIGURATION_SET").filter(|_| ports.email),
             pepper_secret: (ports.pepper && env("OTP_PEPPER").is_none())
                 .then(|| env(PEPPER_SECRET))
                 .flatten(),

@@ -17,6 +17,7 @@ pub struct MemoryStore {
     counters: Mutex<HashMap<String, Tally>>,
     keys: Mutex<HashMap<String, KeyEntry>>,
     links: Mutex<HashMap<String, MessageLink>>,
+    suppressed: Mutex<HashMap<String, Timestamp>>,
 }
 
 /// One idempotency key: its request, its lease or answer, its purge time.
@@ -153,6 +154,22 @@ impl SessionStore for MemoryStore {
 
     async fn message_link(&self, message_id: &str) -> Result<Option<MessageLink>, StoreError> {
         Ok(self.links().get(message_id).cloned())
+    }
+
+    async fn suppress(
+        &self,
+        address: &str,
+        _reason: &str,
+        until: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut map = self.suppressed.lock().unwrap_or_else(|p| p.into_inner());
+        map.insert(address.to_string(), until);
+        Ok(())
+    }
+
+    async fn suppressed_until(&self, address: &str) -> Result<Option<Timestamp>, StoreError> {
+        let map = self.suppressed.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(map.get(address).copied())
     }
 
     async fn reopen_test(&self, session: &Session) -> Result<bool, StoreError> {

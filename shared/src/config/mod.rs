@@ -125,6 +125,9 @@ pub struct Config {
     /// The webhooks' signing key: `OTP_SMS_WEBHOOK_SECRET` (local runs) or, in AWS, the secret
     /// `OTP_SMS_WEBHOOK_SECRET_ARN` names, fetched at start.
     pub sms_webhook_key: Option<WebhookKey>,
+    /// How long an email address that hard-bounced or complained is refused sends
+    /// (`OTP_EMAIL_SUPPRESSION_DAYS`; 0: never).
+    pub email_suppression_secs: i64,
 }
 
 /// A configured secret: `Debug` never shows it.
@@ -285,6 +288,8 @@ impl Config {
             sms_webhook: parsed(&get, "OTP_SMS_WEBHOOK_URL", WebhookUrls::parse_urls)?
                 .unwrap_or_default(),
             sms_webhook_key: parsed(&get, "OTP_SMS_WEBHOOK_SECRET", WebhookKey::parse)?,
+            email_suppression_secs: i64::from(number("OTP_EMAIL_SUPPRESSION_DAYS", 30, 0..=3_650)?)
+                * 86_400,
         })
     }
 

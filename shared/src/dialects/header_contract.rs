@@ -215,6 +215,14 @@ impl Entry {
             )
             .at(form.phone_field)
             .info(Text::CountryRefused.in_language(language)),
+            // Email only: these families send SMS, so they never answer this.
+            Reason::Suppressed => Entry::new(
+                StatusCode::FORBIDDEN,
+                "invalid",
+                "destinationSuppressed",
+                "The destination bounced or complained",
+            )
+            .info(Text::Suppressed.in_language(language)),
             Reason::KeyReused => Entry::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid",

@@ -47,6 +47,8 @@ pub enum Reason {
     RateLimited(LimitScope),
     /// The fraud shield's country rules refuse the destination.
     CountryRefused,
+    /// The email address hard-bounced or complained; `Problem::retry_after` says until when.
+    Suppressed,
     DeliveryFailed,
     /// The `Idempotency-Key` was used for a different request.
     KeyReused,
@@ -120,7 +122,9 @@ impl Problem {
             | Reason::UnknownTemplate
             | Reason::CodeRejected(_) => StatusCode::BAD_REQUEST,
             Reason::Unauthorized => StatusCode::UNAUTHORIZED,
-            Reason::Forbidden | Reason::CountryRefused => StatusCode::FORBIDDEN,
+            Reason::Forbidden | Reason::CountryRefused | Reason::Suppressed => {
+                StatusCode::FORBIDDEN
+            }
             Reason::NotFound(_) => StatusCode::NOT_FOUND,
             Reason::ResendRefused(ResendRefusal::TooSoon { .. } | ResendRefusal::TooManySends)
             | Reason::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -162,6 +166,10 @@ impl From<ServiceError> for Problem {
             },
             // Logged where it happened (service::shield), with the masked destination.
             ServiceError::CountryRefused { .. } => Problem::new(Reason::CountryRefused),
+            ServiceError::Suppressed { retry_after_secs } => Problem {
+                retry_after: Some(retry_after_secs),
+                ..Problem::new(Reason::Suppressed)
+            },
             // Logged where it happened (service::deliver), with the masked destination.
             ServiceError::Delivery(_) => Problem::new(Reason::DeliveryFailed),
             ServiceError::Store(_) | ServiceError::Randomness(_) | ServiceError::Unwired(_) => {

@@ -27,6 +27,9 @@ pub enum ServiceError {
     ResendRefused(ResendRefusal),
     #[error("SMS to country {country} refused")]
     CountryRefused { country: String },
+    /// The email address hard-bounced or complained (a delivery receipt) and is suppressed.
+    #[error("the address is suppressed for {retry_after_secs} s")]
+    Suppressed { retry_after_secs: u32 },
     #[error("send budget of the {scope:?} spent")]
     RateLimited {
         scope: LimitScope,

@@ -6,7 +6,7 @@
 use super::metrics;
 use super::ServiceError;
 use crate::app::App;
-use crate::domain::{Receipt, Session, Transition};
+use crate::domain::{Receipt, Session, Timestamp, Transition};
 use crate::ports::Applied;
 
 /// What became of a receipt.
@@ -45,5 +45,26 @@ impl App {
             metrics::receipt(&session.key, &session.destination, &receipt);
         }
         Ok(recorded)
+    }
+}
+
+impl App {
+    /// Refuses sends to email `address` for `OTP_EMAIL_SUPPRESSION_DAYS` from `now`: it
+    /// hard-bounced or its owner complained (`reason`). `false` when suppression is off.
+    pub async fn suppress_email(
+        &self,
+        address: &str,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<bool, ServiceError> {
+        let period = self.config.email_suppression_secs;
+        if period == 0 {
+            return Ok(false);
+        }
+        let address = address.to_ascii_lowercase();
+        self.sessions
+            .suppress(&address, reason, now + period)
+            .await?;
+        Ok(true)
     }
 }

@@ -28,7 +28,8 @@ struct Charge {
 }
 
 impl App {
-    /// Admits one send to `destination` for `client`, in order: the country rules (nothing
+    /// Admits one send to `destination` for `client`, in order: an email address's
+    /// suppression (one `GetItem`; nothing written when it refuses), the country rules (nothing
     /// written when they refuse), the destination's and the client's budgets, then, for SMS
     /// off the safe list, the prefix, country and deployment counters. One `UpdateItem` per
     /// counter. Returns the counters charged; a refusal part-way refunds those already taken.
@@ -39,6 +40,16 @@ impl App {
         destination: &Destination,
         now: Timestamp,
     ) -> Result<Charges, ServiceError> {
+        if let Destination::Email(address) = destination {
+            let address = address.as_str().to_ascii_lowercase();
+            let until = self.sessions.suppressed_until(&address).await?;
+            if let Some(until) = until.filter(|u| *u > now) {
+                tracing::info!(to = %destination.masked(), "send refused: the address bounced or complained");
+                return Err(ServiceError::Suppressed {
+                    retry_after_secs: u32::try_from(until - now).unwrap_or(u32::MAX),
+                });
+            }
+        }
         let fraud = &self.config.fraud;
         let country = destination.sms_country();
         if let Some(c) = &country {

@@ -85,6 +85,7 @@ fn sub_code(problem: &Problem) -> (String, Text) {
         Reason::RateLimited(LimitScope::Country) => ("CountryRateLimited", Text::RateLimited),
         Reason::RateLimited(LimitScope::Deployment) => ("SmsCeilingReached", Text::RateLimited),
         Reason::CountryRefused => ("DestinationCountryNotAllowed", Text::CountryRefused),
+        Reason::Suppressed => ("DestinationSuppressed", Text::Suppressed),
         Reason::DeliveryFailed => ("DeliveryFailed", Text::DeliveryFailed),
         Reason::Unavailable => ("NA", Text::Unavailable),
         Reason::KeyReused => ("IdempotencyKeyReused", Text::KeyReused),

@@ -120,6 +120,12 @@ fn entry(problem: &Problem) -> (Option<StatusCode>, &'static str, String) {
             "COUNTRY_NOT_ALLOWED",
             "OTP by SMS to the recipient's country is not allowed",
         ),
+        // Email only: the Verify API sends SMS, so it never answers this.
+        Reason::Suppressed => (
+            None,
+            "RECIPIENT_SUPPRESSED",
+            "The recipient bounced or complained; no OTP is sent to it for now",
+        ),
         Reason::DeliveryFailed => (
             None,
             "DELIVERY_FAILED",

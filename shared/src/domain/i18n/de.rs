@@ -41,5 +41,6 @@ pub const DE: Language = Language {
         key_in_flight: "Eine Anfrage mit diesem Idempotency-Key wird noch bearbeitet",
         method_not_allowed: "Diese Methode ist für diese Ressource nicht erlaubt",
         too_large: "Der Anfragetext ist zu groß",
+        suppressed: "An diese Adresse gehen vorerst keine Codes: eine frühere Nachricht kam zurück oder wurde als Spam gemeldet",
     },
 };

@@ -40,5 +40,7 @@ pub const EN: Language = Language {
         key_in_flight: "A request with this Idempotency-Key is still being processed",
         method_not_allowed: "This method is not allowed on this resource",
         too_large: "The request body is too large",
+        suppressed:
+            "This address gets no codes for now: an earlier message bounced or was reported as spam",
     },
 };

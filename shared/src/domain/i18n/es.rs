@@ -40,5 +40,6 @@ pub const ES: Language = Language {
         key_in_flight: "Una solicitud con esta Idempotency-Key aún se está procesando",
         method_not_allowed: "Este método no está permitido en este recurso",
         too_large: "El cuerpo de la solicitud es demasiado grande",
+        suppressed: "Esta dirección no recibe códigos por ahora: un mensaje anterior rebotó o se marcó como spam",
     },
 };

@@ -40,5 +40,6 @@ pub const FR: Language = Language {
         key_in_flight: "Une requête avec cette Idempotency-Key est encore en cours",
         method_not_allowed: "Cette méthode n'est pas autorisée sur cette ressource",
         too_large: "Le corps de la requête est trop volumineux",
+        suppressed: "Cette adresse ne reçoit pas de codes pour le moment : un message précédent a été rejeté ou signalé comme spam",
     },
 };

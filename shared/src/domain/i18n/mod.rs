@@ -75,6 +75,7 @@ pub struct Texts {
     pub key_in_flight: &'static str,
     pub method_not_allowed: &'static str,
     pub too_large: &'static str,
+    pub suppressed: &'static str,
 }
 
 /// Codes of the shipped languages.
@@ -176,6 +177,8 @@ pub enum Text {
     KeyInFlight,
     MethodNotAllowed,
     TooLarge,
+    /// The email address bounced or complained: sends to it are refused for a while.
+    Suppressed,
 }
 
 impl Text {
@@ -203,11 +206,12 @@ impl Text {
             Text::KeyInFlight => t.key_in_flight,
             Text::MethodNotAllowed => t.method_not_allowed,
             Text::TooLarge => t.too_large,
+            Text::Suppressed => t.suppressed,
         }
     }
 
     /// Every text, for tests that walk them all.
-    pub const ALL: [Text; 21] = [
+    pub const ALL: [Text; 22] = [
         Text::BadRequest,
         Text::Unauthorized,
         Text::Forbidden,
@@ -229,6 +233,7 @@ impl Text {
         Text::KeyInFlight,
         Text::MethodNotAllowed,
         Text::TooLarge,
+        Text::Suppressed,
     ];
 }
 

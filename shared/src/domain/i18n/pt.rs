@@ -40,5 +40,6 @@ pub const PT: Language = Language {
         key_in_flight: "Uma solicitação com esta Idempotency-Key ainda está em andamento",
         method_not_allowed: "Este método não é permitido neste recurso",
         too_large: "O corpo da solicitação é grande demais",
+        suppressed: "Este endereço não recebe códigos por enquanto: uma mensagem anterior foi devolvida ou marcada como spam",
     },
 };
