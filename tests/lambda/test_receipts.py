@@ -15,7 +15,7 @@ import uuid
 import boto3
 import yaml
 
-from test_functions import event, invoke, invoke_raw
+from test_functions import contacts, event, invoke, invoke_raw  # noqa: F401 (contacts: a fixture)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 GROUP = "sns/us-east-1/123456789012/DirectPublishToPhoneNumber"
@@ -128,3 +128,21 @@ def test_the_template_turns_sns_delivery_status_logging_on_and_off():
     assert (attributes["DeliveryStatusIAMRole"], attributes["DeliveryStatusSuccessSamplingRate"]) == (role, "100")
     assert answer_of(handler, "Delete", role)["Status"] == "SUCCESS"
     assert sns.get_sms_attributes()["attributes"].get("DeliveryStatusIAMRole", "") == ""
+
+
+def test_an_ses_hard_bounce_through_session_events_suppresses_the_address():
+    def send(session):
+        ev = event("send-verification-key")
+        ev["body"] = json.dumps({"channel": "Email", "sessionId": session})
+        return invoke("send-verification-key", ev)
+
+    assert send("bounce-1")[0] == 200
+    items = boto3.client("dynamodb").scan(TableName="lambda-sessions")["Items"]
+    [message_id] = [i["pk"]["S"].removeprefix("dr#ses:") for i in items
+                    if i["pk"]["S"].startswith("dr#ses:") and i["session"]["S"].endswith("#bounce-1")]
+    bounce = json.loads((ROOT / "events/session-events.email-bounced.json").read_text())
+    bounce["detail"]["mail"]["messageId"] = message_id
+    bounce["detail"]["bounce"]["bouncedRecipients"][0]["emailAddress"] = "ana@example.com"
+    invoke_raw("session-events", bounce)
+    status, body = send("bounce-2")
+    assert (status, body["subCode"]) == (403, "DestinationSuppressed"), body
