@@ -42,6 +42,9 @@ pub struct Ports {
     /// The pepper (a secret fetched at start): every route that hashes a code, a subject or
     /// a destination. Those that only read sessions fetch no secret and are granted none.
     pub pepper: bool,
+    /// The SMS webhook's signing secret without sending SMS: the receipts endpoint verifies
+    /// relays' callbacks with it.
+    pub webhook_key: bool,
 }
 
 impl Ports {
@@ -52,11 +55,17 @@ impl Ports {
         email: false,
         decryptor: false,
         pepper: true,
+        webhook_key: false,
     };
     /// Sessions table, read only: report, certified phone, the stream consumer.
     pub const READER: Ports = Ports {
         pepper: false,
         ..Ports::SESSIONS
+    };
+    /// Sessions and the SMS webhook's secret: the relays' delivery receipts.
+    pub const WEBHOOK_RECEIPTS: Ports = Ports {
+        webhook_key: true,
+        ..Ports::READER
     };
     /// Sessions and SMS.
     pub const SMS: Ports = Ports {

@@ -154,6 +154,16 @@ pub const RAO_CERTIFIED_PHONE: Route = Route {
     handler: |app, req, language| Box::pin(rao::certified_phone::handle(app, req, language)),
 };
 
+/// Delivery receipts a signed-webhook relay posts back; answers in the Verify API's form.
+pub const SMS_RECEIPTS: Route = Route {
+    method: "POST",
+    path: "/webhooks/sms-receipts",
+    function: "sms-receipts",
+    family: Family::VerifyApi,
+    ports: Ports::WEBHOOK_RECEIPTS,
+    handler: |app, req, language| Box::pin(verify_api::sms_receipts::handle(app, req, language)),
+};
+
 pub const ROUTES: &[Route] = &[
     SEND_VERIFICATION_KEY,
     SEND_PENDING_VERIFICATION_KEY,
@@ -168,6 +178,7 @@ pub const ROUTES: &[Route] = &[
     RAO_GENERATE,
     RAO_VALIDATE,
     RAO_CERTIFIED_PHONE,
+    SMS_RECEIPTS,
 ];
 
 impl Route {

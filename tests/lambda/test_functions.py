@@ -189,5 +189,19 @@ def test_a_client_with_a_webhook_gets_its_sms_through_it_signed():
         verify["headers"]["authorization"] = "Bearer hooked-dev-token"
         verify["body"] = json.dumps({"otp_id": sent["otp_id"], "otp_code": code_in(message["body"])})
         assert invoke("verify-otp", verify) == (200, {"status": "APPROVED"})
+        # The relay reports the carrier's outcome back, signed: `sms-receipts` as deployed.
+        receipt = event("sms-receipts")
+        receipt["body"] = json.dumps({"id": message["id"], "status": "delivered", "price_usd": 0.0075})
+        now = __import__("datetime").datetime.now(__import__("datetime").timezone.utc)
+        receipt["headers"].update({"webhook-id": "cb_lambda", "webhook-timestamp": str(int(now.timestamp())),
+                                   "webhook-signature": Webhook(os.environ["WEBHOOK_SECRET"]).sign("cb_lambda", now, receipt["body"])})
+        assert invoke("sms-receipts", receipt) == (200, {})
+        report = event("otp-report")
+        report["headers"]["authorization"] = "Bearer hooked-dev-token"
+        report["rawPath"] = report["requestContext"]["http"]["path"] = f"/verify/v1/report/{sent['otp_id']}"
+        report["pathParameters"] = {"otp_id": sent["otp_id"]}
+        status, r = invoke("otp-report", report)
+        assert (status, r["delivery"], r["price"]) == (200, "delivered", "0.0075"), r
+        assert invoke("sms-receipts", event("sms-receipts"))[0] == 401, "the sample is a stale callback"
     finally:
         relay.shutdown()

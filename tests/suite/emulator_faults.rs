@@ -397,7 +397,11 @@ async fn sessions(aws: &Aws) -> Vec<String> {
         .await
         .into_iter()
         .filter_map(|item| item.get("pk")?.as_s().ok().cloned())
-        .filter(|k| !k.starts_with("rl#") && !k.starts_with("idem#"))
+        .filter(|k| {
+            !["rl#", "idem#", "dr#", "sup#"]
+                .iter()
+                .any(|p| k.starts_with(p))
+        })
         .collect()
 }
 

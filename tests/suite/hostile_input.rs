@@ -216,7 +216,7 @@ fn form(res: &Reply) -> &'static str {
 fn family_of(path: &str) -> &'static str {
     match path {
         p if p.starts_with("/contacts") => "contacts",
-        p if p.starts_with("/verify") => "verify-api",
+        p if p.starts_with("/verify") || p.starts_with("/webhooks") => "verify-api",
         p if p.contains("tele-marketing") => "telemarketing",
         _ => "rao",
     }

@@ -203,3 +203,120 @@ async fn with_suppression_off_a_bounce_suppresses_nothing() {
         .await;
     assert_eq!(res.status, 200, "{}", res.json);
 }
+
+mod relay {
+    //! `POST /webhooks/sms-receipts`: what a signed-webhook relay reports back.
+    use super::*;
+    use otp_core::config::WebhookKey;
+    use otp_core::domain::webhook_signature::sign;
+
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    const PATH: &str = "/webhooks/sms-receipts";
+
+    fn harness() -> Harness {
+        let mut h = Harness::new();
+        h.app.config.sms_webhook_key = Some(WebhookKey::parse(SECRET).unwrap());
+        h
+    }
+
+    /// A callback signed under `secret` at `at`.
+    fn callback(secret: &str, at: i64, body: &Value) -> Req {
+        let key = WebhookKey::parse(secret).unwrap();
+        let text = body.to_string();
+        let signature = sign(key.bytes(), "cb_1", at, &text);
+        Req::post(PATH, json!({}))
+            .raw_body(text)
+            .without_auth()
+            .header("webhook-id", "cb_1")
+            .header("webhook-timestamp", &at.to_string())
+            .header("webhook-signature", &signature)
+    }
+
+    /// A session whose SMS went through the relay as webhook message `msg_1`.
+    async fn relayed(h: &Harness) -> String {
+        let (id, _) = open(h, "+12025550100").await;
+        let link = otp_core::ports::MessageLink {
+            message_id: "webhook:msg_1".into(),
+            session: otp_core::dialects::verify_api::session_key("acme", &id),
+            send: 1,
+            purge_at: i64::MAX,
+        };
+        h.app.sessions.link_message(&link).await.unwrap();
+        id
+    }
+
+    #[tokio::test]
+    async fn a_signed_receipt_is_recorded_on_the_session_its_sms_opened() {
+        let h = harness();
+        let id = relayed(&h).await;
+        let now = h.app.clock.now();
+        let body = json!({ "id": "msg_1", "status": "failed", "reason": "Unreachable", "price_usd": 0.0075 });
+        let res = h.call(callback(SECRET, now, &body)).await;
+        assert_eq!((res.status, &res.json), (200, &json!({})));
+        let r = report(&h, &id).await;
+        assert_eq!(
+            (&r["delivery"], &r["delivery_reason"], &r["price"]),
+            (&json!("failed"), &json!("Unreachable"), &json!("0.0075"))
+        );
+        let unknown = json!({ "id": "msg_nobody", "status": "delivered" });
+        assert_eq!(
+            h.call(callback(SECRET, now, &unknown)).await.status,
+            200,
+            "acknowledged"
+        );
+    }
+
+    /// An attacker who knows a message id but not the secret, or replays an old callback,
+    /// records nothing; the refusal says nothing about the body.
+    #[tokio::test]
+    async fn a_forged_stale_or_unsigned_receipt_is_refused_and_records_nothing() {
+        let h = harness();
+        let id = relayed(&h).await;
+        let now = h.app.clock.now();
+        let body = json!({ "id": "msg_1", "status": "delivered" });
+        let forged = callback(
+            "whsec_bm90IHRoZSBzZWNyZXQgb2YgdGhpcyBkZXBsb3ltZW50",
+            now,
+            &body,
+        );
+        let stale = callback(SECRET, now - 301, &body);
+        let unsigned = Req::post(PATH, body.clone()).without_auth();
+        let tampered = callback(SECRET, now, &body)
+            .raw_body(json!({ "id": "msg_1", "status": "failed" }).to_string());
+        for (what, req) in [
+            ("forged", forged),
+            ("stale", stale),
+            ("unsigned", unsigned),
+            ("tampered", tampered),
+        ] {
+            let res = h.call(req).await;
+            assert_eq!(
+                (res.status, &res.json["detail"]["code"]),
+                (401, &json!("UNAUTHORIZED")),
+                "{what}"
+            );
+        }
+        assert_eq!(report(&h, &id).await["delivery"], Value::Null);
+
+        let mut off = Harness::new();
+        off.app.config.sms_webhook_key = None;
+        assert_eq!(
+            off.call(callback(SECRET, now, &body)).await.status,
+            401,
+            "no secret, no receipt"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_signed_but_malformed_receipt_names_its_fields() {
+        let h = harness();
+        let now = h.app.clock.now();
+        let body = json!({ "status": "arrived", "price_usd": -1 });
+        let res = h.call(callback(SECRET, now, &body)).await;
+        assert_eq!(res.status, 422, "{}", res.json);
+        let text = res.json.to_string();
+        for field in ["id", "status", "price_usd"] {
+            assert!(text.contains(field), "{field}: {text}");
+        }
+    }
+}

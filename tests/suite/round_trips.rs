@@ -108,8 +108,9 @@ async fn each_use_case_costs_what_the_readme_says() {
         .await;
     assert_eq!(
         store.take(),
-        (0, 6),
-        "SMS send: five counters (destination, client, prefix, country, deployment) and one put"
+        (0, 7),
+        "SMS send: five counters (destination, client, prefix, country, deployment), one put, \
+         and the message's link for its receipt"
     );
     let id = sent.json["otp_id"].as_str().unwrap().to_string();
 
@@ -120,8 +121,8 @@ async fn each_use_case_costs_what_the_readme_says() {
     .await;
     assert_eq!(
         store.take(),
-        (1, 6),
-        "resend: one read, five counters, one update"
+        (1, 7),
+        "resend: one read, five counters, one update, the message's link"
     );
 
     let code = h.last_code();
@@ -153,8 +154,8 @@ async fn each_use_case_costs_what_the_readme_says() {
         .await;
     assert_eq!(
         store.take(),
-        (0, 6),
-        "contact SMS send: five counters and put (plus one contacts read)"
+        (0, 7),
+        "contact SMS send: five counters, put and link (plus one contacts read)"
     );
     let session = sent.json["generatedSessionId"]
         .as_str()

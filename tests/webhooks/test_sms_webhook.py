@@ -5,6 +5,7 @@ no budget."""
 
 import base64
 import json
+from datetime import datetime, timezone
 import os
 import pathlib
 import secrets
@@ -149,3 +150,39 @@ def test_emails_stay_with_their_own_sender(api, relay):
     status, _ = post(api, "/contacts/1/verification-keys", {"channel": "Email"})
     assert status == 200
     assert relay.requests == []
+
+
+def callback(api, body, secret=SECRET, timestamp=None):
+    """The relay reports back, signed by the Standard Webhooks reference library."""
+    raw = json.dumps(body)
+    msg_id, when = "cb_" + secrets.token_hex(8), timestamp or time.time()
+    signature = Webhook(secret).sign(msg_id, datetime.fromtimestamp(when, tz=timezone.utc), raw)
+    req = urllib.request.Request(api + "/webhooks/sms-receipts", data=raw.encode(), method="POST",
+                                 headers={"content-type": "application/json", "webhook-id": msg_id,
+                                          "webhook-timestamp": str(int(when)), "webhook-signature": signature})
+    try:
+        with urllib.request.urlopen(req, timeout=15) as res:
+            return res.status, json.loads(res.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+def report(api, otp_id):
+    req = urllib.request.Request(f"{api}/verify/v1/report/{otp_id}", headers={"authorization": f"Bearer {TOKEN}"})
+    with urllib.request.urlopen(req, timeout=15) as res:
+        return json.loads(res.read())
+
+
+def test_the_relays_signed_receipt_reaches_the_report_and_a_forged_one_is_refused(api, relay):
+    relay.reset()
+    status, sent = send(api, "+971501110009")
+    assert status == 200, sent
+    message = relay.requests[0]["body"]["id"]
+    forged = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    delivered = {"id": message, "status": "delivered", "price_usd": 0.0075}
+    assert callback(api, delivered, secret=forged)[0] == 401
+    assert callback(api, delivered, timestamp=time.time() - 600)[0] == 401, "a replay"
+    assert report(api, sent["otp_id"])["delivery"] is None
+    assert callback(api, delivered) == (200, {})
+    r = report(api, sent["otp_id"])
+    assert (r["delivery"], r["price"]) == ("delivered", "0.0075"), r

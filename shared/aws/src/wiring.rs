@@ -286,7 +286,8 @@ pub struct AwsSettings {
     pub pepper_secret: Option<String>,
     /// The RAO private key's secret, unless `OTP_RAO_PRIVATE_KEY` is set (local runs).
     pub rao_key_secret: Option<String>,
-    /// The SMS webhook's signing secret (`whsec_…`), where the route sends SMS, unless
+    /// The SMS webhook's signing secret (`whsec_…`), where the route sends SMS or verifies
+    /// relays' receipts, unless
     /// `OTP_SMS_WEBHOOK_SECRET` is set (local runs).
     pub sms_webhook_secret: Option<String>,
 }
@@ -315,9 +316,10 @@ impl AwsSettings {
                 .then(|| env(PEPPER_SECRET))
                 .flatten(),
             rao_key_secret: env("OTP_RAO_PRIVATE_KEY_SECRET"),
-            sms_webhook_secret: (ports.sms && env("OTP_SMS_WEBHOOK_SECRET").is_none())
-                .then(|| env("OTP_SMS_WEBHOOK_SECRET_ARN"))
-                .flatten(),
+            sms_webhook_secret: ((ports.sms || ports.webhook_key)
+                && env("OTP_SMS_WEBHOOK_SECRET").is_none())
+            .then(|| env("OTP_SMS_WEBHOOK_SECRET_ARN"))
+            .flatten(),
         })
     }
 }
@@ -369,7 +371,10 @@ mod tests {
             let settings = AwsSettings::from_lookup(route.ports, env).unwrap();
             assert_eq!(
                 settings.pepper_secret.is_some(),
-                !matches!(route.function, "otp-report" | "rao-certified-phone"),
+                !matches!(
+                    route.function,
+                    "otp-report" | "rao-certified-phone" | "sms-receipts"
+                ),
                 "{}",
                 route.function
             );

@@ -11,6 +11,7 @@ pub mod receipt;
 pub mod regions;
 pub mod session;
 pub mod sms;
+pub mod webhook_signature;
 
 pub use attributes::{Attributes, Bound, FamilyAttributes};
 pub use code::{Alphabet, Code, CodeHash, Pepper};

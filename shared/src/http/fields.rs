@@ -132,6 +132,23 @@ impl Json for Whole {
     }
 }
 
+/// A JSON number, fractions allowed (a price); a numeric string is accepted too.
+#[derive(Debug)]
+pub struct Decimal;
+
+impl Json for Decimal {
+    type Out = f64;
+    const NAME: &'static str = "number";
+    fn read(value: Value) -> Option<f64> {
+        match value {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().parse::<f64>().ok(),
+            _ => None,
+        }
+        .filter(|n| n.is_finite())
+    }
+}
+
 /// A nested object whose fields are `Input`s themselves.
 #[derive(Debug)]
 pub struct Object<T>(std::marker::PhantomData<T>);

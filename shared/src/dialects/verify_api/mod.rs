@@ -5,6 +5,7 @@
 pub mod report;
 pub mod resend;
 pub mod send;
+pub mod sms_receipts;
 pub mod verify;
 
 use super::problem::{Ctx, Dialect, Problem, Reason, Rejection};
