@@ -22,9 +22,8 @@ pub fn status_line(id: &str, success: bool, response: &str) -> String {
     .to_string()
 }
 
-/// The SNS message id the service linked to session `otp_id` (its `dr#sns:` item).
-async fn message_id(aws: &Aws, otp_id: &str) -> String {
-    let session = otp_core::dialects::verify_api::session_key("acme", otp_id);
+/// The provider's message id the service linked to session `key` (its `dr#<provider>:` item).
+async fn linked(aws: &Aws, key: &otp_core::domain::SessionKey, provider: &str) -> String {
     let out = aws
         .dynamo
         .scan()
@@ -33,7 +32,7 @@ async fn message_id(aws: &Aws, otp_id: &str) -> String {
         .expression_attribute_names("#s", "session")
         .expression_attribute_values(
             ":s",
-            aws_sdk_dynamodb::types::AttributeValue::S(session.as_str().into()),
+            aws_sdk_dynamodb::types::AttributeValue::S(key.as_str().into()),
         )
         .send()
         .await
@@ -41,9 +40,14 @@ async fn message_id(aws: &Aws, otp_id: &str) -> String {
     let items = out.items();
     assert_eq!(items.len(), 1, "one message linked: {items:?}");
     let pk = items[0]["pk"].as_s().unwrap();
-    pk.strip_prefix("dr#sns:")
-        .expect("an SNS message")
-        .to_string()
+    let id = pk.strip_prefix(&format!("dr#{provider}:"));
+    id.expect("that provider's message").to_string()
+}
+
+/// The SNS message id the service linked to Verify API session `otp_id`.
+async fn message_id(aws: &Aws, otp_id: &str) -> String {
+    let key = otp_core::dialects::verify_api::session_key("acme", otp_id);
+    linked(aws, &key, "sns").await
 }
 
 #[tokio::test]
@@ -140,23 +144,7 @@ async fn sns_delivery_logs_reach_the_session_its_report_and_lifecycle_events() {
 /// The SES message id the service linked to contact 1's session `session`.
 async fn ses_message_id(aws: &Aws, session: &str) -> String {
     let key = otp_core::dialects::contacts::session_key("acme", 1, session);
-    let link = aws
-        .dynamo
-        .scan()
-        .table_name(&aws.sessions_table)
-        .filter_expression("#s = :s")
-        .expression_attribute_names("#s", "session")
-        .expression_attribute_values(
-            ":s",
-            aws_sdk_dynamodb::types::AttributeValue::S(key.as_str().into()),
-        )
-        .send()
-        .await
-        .unwrap();
-    let pk = link.items()[0]["pk"].as_s().unwrap().clone();
-    pk.strip_prefix("dr#ses:")
-        .expect("an SES message")
-        .to_string()
+    linked(aws, &key, "ses").await
 }
 
 /// An SES bounce as EventBridge delivers it (the documented record in its envelope).

@@ -83,15 +83,19 @@ def api(relay):
         yield base
 
 
-def post(base, path, body):
-    req = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
-                                 headers={"authorization": f"Bearer {TOKEN}",
-                                          "content-type": "application/json"})
+def answer(req):
+    """Status and JSON body of `req`, whatever the status."""
     try:
         with urllib.request.urlopen(req, timeout=15) as res:
             return res.status, json.loads(res.read())
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"null")
+
+
+def post(base, path, body):
+    return answer(urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
+                                         headers={"authorization": f"Bearer {TOKEN}",
+                                                  "content-type": "application/json"}))
 
 
 def send(api, to):
@@ -157,14 +161,10 @@ def callback(api, body, secret=SECRET, timestamp=None):
     raw = json.dumps(body)
     msg_id, when = "cb_" + secrets.token_hex(8), timestamp or time.time()
     signature = Webhook(secret).sign(msg_id, datetime.fromtimestamp(when, tz=timezone.utc), raw)
-    req = urllib.request.Request(api + "/webhooks/sms-receipts", data=raw.encode(), method="POST",
-                                 headers={"content-type": "application/json", "webhook-id": msg_id,
-                                          "webhook-timestamp": str(int(when)), "webhook-signature": signature})
-    try:
-        with urllib.request.urlopen(req, timeout=15) as res:
-            return res.status, json.loads(res.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
+    return answer(urllib.request.Request(
+        api + "/webhooks/sms-receipts", data=raw.encode(), method="POST",
+        headers={"content-type": "application/json", "webhook-id": msg_id,
+                 "webhook-timestamp": str(int(when)), "webhook-signature": signature}))
 
 
 def report(api, otp_id):
