@@ -14,17 +14,19 @@ cd "$(dirname "$0")/.."
 
 VENV="${OTP_VENV:-.venv}"
 PORT="${LOCAL_AWS_PORT:-4566}"
+# One pid and log per port: another run on another port (the test command's) leaves this one be.
 STATE=".local-aws"
+PID="$STATE/moto-$PORT.pid"
 mkdir -p "$STATE"
 
 case "${1:-start}" in
   stop)
-    if [ -f "$STATE/moto.pid" ] && kill "$(cat "$STATE/moto.pid")" 2>/dev/null; then
+    if [ -f "$PID" ] && kill "$(cat "$PID")" 2>/dev/null; then
       echo "local AWS stopped"
     else
       echo "local AWS was not running"
     fi
-    rm -f "$STATE/moto.pid"
+    rm -f "$PID"
     exit 0 ;;
   sms)
     exec "$VENV/bin/python" scripts/local_aws.py "$@" ;;
@@ -52,11 +54,11 @@ up() { python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1
 if up; then
   echo "local AWS already running on 127.0.0.1:$PORT"
 else
-  nohup "$VENV/bin/python" tests/moto_server.py "$PORT" >"$STATE/moto.log" 2>&1 &
-  echo $! >"$STATE/moto.pid"
+  nohup "$VENV/bin/python" tests/moto_server.py "$PORT" >"$STATE/moto-$PORT.log" 2>&1 &
+  echo $! >"$PID"
   for _ in $(seq 1 100); do up && break; sleep 0.1; done
-  up || { cat "$STATE/moto.log" >&2; echo "moto did not start on 127.0.0.1:$PORT" >&2; exit 1; }
-  echo "local AWS (moto) on 127.0.0.1:$PORT, pid $(cat "$STATE/moto.pid"), log $STATE/moto.log"
+  up || { cat "$STATE/moto-$PORT.log" >&2; echo "moto did not start on 127.0.0.1:$PORT" >&2; exit 1; }
+  echo "local AWS (moto) on 127.0.0.1:$PORT, pid $(cat "$PID"), log $STATE/moto-$PORT.log"
 fi
 "$VENV/bin/python" scripts/local_aws.py setup "http://127.0.0.1:$PORT"
 echo "next: cargo lambda watch --env-file .env.local   (stop the local AWS: make local-aws-stop)"

@@ -23,9 +23,20 @@ block = found.group(1)
 for path in OUT.glob("*.json"):
     path.unlink()  # the answers of an earlier run
 
+# A developer's own .env.local (another port, say) is put back afterwards.
+ENV_LOCAL = ROOT / ".env.local"
+kept = ENV_LOCAL.read_text() if ENV_LOCAL.exists() else None
+
+
+def restore_env_local():
+    if kept is not None:
+        ENV_LOCAL.write_text(kept)
+
+
 # The block's `make local-aws` is then a second run, which must reuse what the first made.
 first = subprocess.run(["bash", "scripts/local-aws.sh"], cwd=ROOT, capture_output=True, text=True)
 if first.returncode != 0:
+    restore_env_local()
     sys.exit(f"scripts/local-aws.sh failed:\n{first.stdout}{first.stderr}")
 OUT.mkdir(parents=True, exist_ok=True)
 
@@ -79,6 +90,7 @@ try:
         failures += [f"run {round}: {f}" for f in check(code, output, answers)]
 finally:
     subprocess.run(["bash", "scripts/local-aws.sh", "stop"], cwd=ROOT, check=False)
+    restore_env_local()
 if failures:
     sys.exit("walkthrough failed:\n  " + "\n  ".join(failures))
 print(f"walkthrough: run twice, {len(answers)} invocations each, all 200; every family verified")
