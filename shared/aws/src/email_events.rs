@@ -7,7 +7,6 @@ use crate::stream::ConsumeError;
 use aws_sdk_eventbridge::primitives::{DateTime, DateTimeFormat};
 use otp_core::domain::receipt::Outcome;
 use otp_core::domain::Receipt;
-use otp_core::service::receipts::Recorded;
 use otp_core::App;
 use serde::Deserialize;
 use serde_json::Value;
@@ -148,25 +147,17 @@ pub async fn handle(app: &App, payload: &Value) -> Result<(), ConsumeError> {
         tracing::info!(detail_type = %payload["detail-type"], "SES event of no interest: skipped");
         return Ok(());
     };
+    let store = |e: otp_core::service::ServiceError| ConsumeError::Store(e.to_string());
     let reason = event.receipt.reason.clone().unwrap_or_default();
-    let (message_id, at) = (event.message_id, event.receipt.at);
-    let outcome = event.receipt.outcome.as_str();
-    match app.record_receipt(&message_id, event.receipt).await {
-        Ok(Recorded::Current(_)) => tracing::info!(%message_id, outcome, "receipt recorded"),
-        Ok(Recorded::Stale(_)) => tracing::info!(%message_id, outcome, "receipt of an older send"),
-        Ok(Recorded::Unknown) => tracing::info!(%message_id, "receipt of no known message"),
-        Err(error) => return Err(ConsumeError::Store(error.to_string())),
-    }
+    let at = event.receipt.at;
+    app.record_receipt(&event.message_id, event.receipt)
+        .await
+        .map_err(store)?;
     // Suppressed whether or not the message was this service's: the address is dead to SES.
     for address in event.suppress {
-        let to = otp_core::domain::Destination::Email(
-            otp_core::domain::Email::parse(&address)
-                .ok_or_else(|| ConsumeError::Store(format!("SES named no address: {address:?}")))?,
-        );
         app.suppress_email(&address, &reason, at)
             .await
-            .map_err(|e| ConsumeError::Store(e.to_string()))?;
-        tracing::info!(to = %to.masked(), %reason, "address suppressed");
+            .map_err(store)?;
     }
     Ok(())
 }

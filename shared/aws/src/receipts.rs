@@ -8,7 +8,6 @@ use crate::stream::ConsumeError;
 use aws_lambda_events::event::cloudwatch_logs::LogsEvent;
 use otp_core::domain::receipt::{micro_usd, Outcome};
 use otp_core::domain::Receipt;
-use otp_core::service::receipts::Recorded;
 use otp_core::App;
 use serde::Deserialize;
 
@@ -28,15 +27,9 @@ pub async fn handle(app: &App, logs: &LogsEvent) -> Result<(), ConsumeError> {
             tracing::warn!("not an SMS delivery status line: skipped");
             continue;
         };
-        let outcome = receipt.outcome.as_str();
-        match app.record_receipt(&message_id, receipt).await {
-            Ok(Recorded::Current(_)) => tracing::info!(%message_id, outcome, "receipt recorded"),
-            Ok(Recorded::Stale(_)) => {
-                tracing::info!(%message_id, outcome, "receipt of an older send")
-            }
-            Ok(Recorded::Unknown) => tracing::info!(%message_id, "receipt of no known message"),
-            Err(error) => return Err(ConsumeError::Store(error.to_string())),
-        }
+        app.record_receipt(&message_id, receipt)
+            .await
+            .map_err(|e| ConsumeError::Store(e.to_string()))?;
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use crate::ports::{
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 /// Sessions in a mutex-guarded map; each operation is atomic like a conditional write.
 #[derive(Default)]
@@ -63,23 +63,18 @@ impl MemoryStore {
         all
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
-        self.sessions
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Session>> {
+        held(&self.sessions)
     }
 
-    fn counters(&self) -> std::sync::MutexGuard<'_, HashMap<String, Tally>> {
-        self.counters
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn counters(&self) -> MutexGuard<'_, HashMap<String, Tally>> {
+        held(&self.counters)
     }
+}
 
-    fn links(&self) -> std::sync::MutexGuard<'_, HashMap<String, MessageLink>> {
-        self.links
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
+/// A map's lock, also after a panic elsewhere held it: each write leaves it whole.
+fn held<T>(map: &Mutex<T>) -> MutexGuard<'_, T> {
+    map.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[async_trait]
@@ -92,7 +87,7 @@ impl IdempotencyKeys for MemoryStore {
         lease_until: Timestamp,
         purge_at: Timestamp,
     ) -> Result<Claim, StoreError> {
-        let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        let mut keys = held(&self.keys);
         let found = match keys.get(key) {
             None => Claim::Won,
             Some(e) if e.purge_at <= now => Claim::Won,
@@ -116,7 +111,7 @@ impl IdempotencyKeys for MemoryStore {
     }
 
     async fn complete(&self, key: &str, replay: &Replay) -> Result<(), StoreError> {
-        let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        let mut keys = held(&self.keys);
         if let Some(e) = keys.get_mut(key) {
             e.replay = Some(replay.clone());
         }
@@ -124,7 +119,7 @@ impl IdempotencyKeys for MemoryStore {
     }
 
     async fn release(&self, key: &str) -> Result<(), StoreError> {
-        let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        let mut keys = held(&self.keys);
         if keys.get(key).is_some_and(|e| e.replay.is_none()) {
             keys.remove(key);
         }
@@ -148,12 +143,12 @@ impl SessionStore for MemoryStore {
     }
 
     async fn link_message(&self, link: &MessageLink) -> Result<(), StoreError> {
-        self.links().insert(link.message_id.clone(), link.clone());
+        held(&self.links).insert(link.message_id.clone(), link.clone());
         Ok(())
     }
 
     async fn message_link(&self, message_id: &str) -> Result<Option<MessageLink>, StoreError> {
-        Ok(self.links().get(message_id).cloned())
+        Ok(held(&self.links).get(message_id).cloned())
     }
 
     async fn suppress(
@@ -162,13 +157,13 @@ impl SessionStore for MemoryStore {
         _reason: &str,
         until: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut map = self.suppressed.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = held(&self.suppressed);
         map.insert(address.to_string(), until);
         Ok(())
     }
 
     async fn suppressed_until(&self, address: &str) -> Result<Option<Timestamp>, StoreError> {
-        let map = self.suppressed.lock().unwrap_or_else(|p| p.into_inner());
+        let map = held(&self.suppressed);
         Ok(map.get(address).copied())
     }
 

@@ -6,6 +6,7 @@
 use super::metrics;
 use super::ServiceError;
 use crate::app::App;
+use crate::domain::destination::mask;
 use crate::domain::{Receipt, Session, Timestamp, Transition};
 use crate::ports::Applied;
 
@@ -22,14 +23,17 @@ pub enum Recorded {
 }
 
 impl App {
-    /// Records `receipt` of the provider's message `message_id` (as the sender qualified it)
-    /// and counts it. Round trips: one `GetItem` (the link) and one `UpdateItem`.
+    /// Records `receipt` of the provider's message `message_id` (as the sender qualified it),
+    /// counts it and logs what became of it. Round trips: one `GetItem` (the link) and one
+    /// `UpdateItem`.
     pub async fn record_receipt(
         &self,
         message_id: &str,
         receipt: Receipt,
     ) -> Result<Recorded, ServiceError> {
+        let outcome = receipt.outcome.as_str();
         let Some(link) = self.sessions.message_link(message_id).await? else {
+            tracing::info!(%message_id, "receipt of no known message");
             return Ok(Recorded::Unknown);
         };
         let transition = Transition::Receipt {
@@ -37,9 +41,18 @@ impl App {
             receipt: receipt.clone(),
         };
         let recorded = match self.sessions.apply(&link.session, &transition).await? {
-            Applied::Yes(session) => Recorded::Current(session),
-            Applied::No(Some(session)) => Recorded::Stale(session),
-            Applied::No(None) => return Ok(Recorded::Unknown),
+            Applied::Yes(session) => {
+                tracing::info!(%message_id, outcome, "receipt recorded");
+                Recorded::Current(session)
+            }
+            Applied::No(Some(session)) => {
+                tracing::info!(%message_id, outcome, "receipt of an older send");
+                Recorded::Stale(session)
+            }
+            Applied::No(None) => {
+                tracing::info!(%message_id, "receipt of a session no longer kept");
+                return Ok(Recorded::Unknown);
+            }
         };
         if let Recorded::Current(session) | Recorded::Stale(session) = &recorded {
             metrics::receipt(&session.key, &session.destination, &receipt);
@@ -50,7 +63,8 @@ impl App {
 
 impl App {
     /// Refuses sends to email `address` for `OTP_EMAIL_SUPPRESSION_DAYS` from `now`: it
-    /// hard-bounced or its owner complained (`reason`). `false` when suppression is off.
+    /// hard-bounced or its owner complained (`reason`), and logs it masked. `false` when
+    /// suppression is off.
     pub async fn suppress_email(
         &self,
         address: &str,
@@ -65,6 +79,7 @@ impl App {
         self.sessions
             .suppress(&address, reason, now + period)
             .await?;
+        tracing::info!(to = %mask(&address), %reason, "address suppressed");
         Ok(true)
     }
 }

@@ -51,16 +51,10 @@ pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, 
     }
     let reason = f.opt("reason", body.reason);
     let price = f.opt("price_usd", body.price_usd);
-    let price = match price {
-        Some(p) => match micro_usd(p) {
-            None => {
-                f.invalid("price_usd", "must be a number from 0 to 1000");
-                None
-            }
-            micro => micro,
-        },
-        None => None,
-    };
+    let micro = price.and_then(micro_usd);
+    if price.is_some() && micro.is_none() {
+        f.invalid("price_usd", "must be a number from 0 to 1000");
+    }
     let (Some(id), Some(outcome), true) = (id, outcome, f.errors.is_empty()) else {
         return Err(Problem::invalid(f.errors));
     };
@@ -68,7 +62,7 @@ pub async fn handle(app: &App, req: &Request, _language: &str) -> Result<Reply, 
         outcome,
         reason: reason.map(|r| r.chars().take(REASON_CHARS).collect()),
         at: app.clock.now(),
-        price_micro_usd: price,
+        price_micro_usd: micro,
         dwell_ms: None,
     };
     // Recorded, stale or unknown: acknowledged alike, so the relay stops retrying.
