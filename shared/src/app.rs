@@ -3,7 +3,7 @@
 use crate::adapters::memory::{MemoryContacts, MemoryStore};
 use crate::adapters::outbox::Outbox;
 use crate::adapters::rsa_oaep::RsaOaep;
-use crate::adapters::webhook::WebhookSms;
+use crate::adapters::webhook::{Transport, WebhookSms};
 use crate::config::{Config, ConfigError};
 use crate::ports::{
     Clock, ContactDirectory, Counters, Decryptor, IdempotencyKeys, Sender, SessionStore,
@@ -133,9 +133,13 @@ impl App {
     }
 }
 
-/// `other`, or, where `OTP_SMS_WEBHOOK_URL` is set, the signed webhook in front of it; a URL
-/// without its secret stops the start.
-pub fn sms_sender(config: &Config, other: Arc<dyn Sender>) -> Result<Arc<dyn Sender>, ConfigError> {
+/// `other`, or, where `OTP_SMS_WEBHOOK_URL` is set, the signed webhook in front of it, posting
+/// through the client `transport` makes (only then); a URL without its secret stops the start.
+pub fn sms_sender(
+    config: &Config,
+    other: Arc<dyn Sender>,
+    transport: impl FnOnce() -> Result<Arc<dyn Transport>, String>,
+) -> Result<Arc<dyn Sender>, ConfigError> {
     if config.sms_webhook.is_empty() {
         return Ok(other);
     }
@@ -143,12 +147,15 @@ pub fn sms_sender(config: &Config, other: Arc<dyn Sender>) -> Result<Arc<dyn Sen
         (config.sms_webhook_key.as_ref()).ok_or(ConfigError::Missing("OTP_SMS_WEBHOOK_SECRET"))?;
     let urls = config.sms_webhook.clone();
     let endpoints = Box::new(move |client: &str| urls.get(client).map(|u| u.uri().clone()));
-    let webhook =
-        WebhookSms::new(endpoints, key.bytes().to_vec(), Some(other)).map_err(|reason| {
-            ConfigError::Invalid {
-                var: "OTP_SMS_WEBHOOK_URL",
-                reason,
-            }
-        })?;
-    Ok(Arc::new(webhook))
+    let transport = transport().map_err(|reason| ConfigError::Invalid {
+        var: "OTP_SMS_WEBHOOK_URL",
+        reason,
+    })?;
+    let key = key.bytes().to_vec();
+    Ok(Arc::new(WebhookSms::new(
+        endpoints,
+        key,
+        transport,
+        Some(other),
+    )))
 }

@@ -29,6 +29,7 @@ mod phone_numbers;
 mod receipts;
 mod round_trips;
 mod samples;
+mod sms_webhook;
 mod spend_model;
 mod state_machine;
 mod test_recipients;

@@ -7,6 +7,7 @@
 mod args;
 mod inbox;
 mod server;
+mod webhook;
 
 use otp_core::adapters::memory::MemoryContacts;
 use otp_core::adapters::outbox::Outbox;
@@ -81,8 +82,9 @@ async fn run() -> Result<(), String> {
     let outbox = Arc::new(Outbox::printing());
     let mut app = App::in_memory(config, contacts, outbox.clone());
     // OTP_SMS_WEBHOOK_URL hands SMS to the developer's own relay, signed, as in AWS.
-    app.sender =
-        Some(sms_sender(&app.config, outbox.clone()).map_err(|e| format!("configuration: {e}"))?);
+    let transport = || Ok(Arc::new(webhook::HyperTransport::new()?) as _);
+    let sender = sms_sender(&app.config, outbox.clone(), transport);
+    app.sender = Some(sender.map_err(|e| format!("configuration: {e}"))?);
     let webhook = !app.config.sms_webhook.is_empty();
     let app: &'static App = Box::leak(Box::new(app));
 

@@ -11,6 +11,7 @@ pub mod receipts;
 pub mod record;
 pub mod sdk;
 pub mod stream;
+pub mod webhook;
 pub mod wiring;
 
 pub use wiring::{AwsSettings, StartError, Wiring};

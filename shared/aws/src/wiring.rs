@@ -350,7 +350,8 @@ pub async fn fetch_secret(
 /// SMS through SNS, or through the operator's signed webhook where `OTP_SMS_WEBHOOK_URL` says.
 fn sms(config: &Config, sdk: &SdkConfig) -> Result<Arc<dyn Sender>, ConfigError> {
     let sns = Arc::new(SnsSms::new(sdk, config.sms_sender_id.clone()));
-    otp_core::app::sms_sender(config, sns)
+    let transport = || Ok(Arc::new(crate::webhook::SdkTransport::new()) as _);
+    otp_core::app::sms_sender(config, sns, transport)
 }
 
 #[cfg(test)]

@@ -10,31 +10,34 @@ use crate::domain::webhook_signature::sign;
 use crate::domain::Channel;
 use crate::ports::{Clock, DeliveryError, Message, Sender, Sent, SystemClock};
 use async_trait::async_trait;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
+use lambda_http::http::Uri;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite};
 
 /// Attempts per message, each within `ATTEMPT_TIMEOUT`, `BACKOFF` doubling between them: at
 /// most about 6.6 s, inside the functions' 10 s timeout.
 const ATTEMPTS: u32 = 3;
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 const BACKOFF: Duration = Duration::from_millis(200);
 
-/// A connection, TLS or not.
-trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
-impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
-
 /// A client's endpoint, if it has one.
-pub type Endpoints = Box<dyn Fn(&str) -> Option<hyper::Uri> + Send + Sync>;
+pub type Endpoints = Box<dyn Fn(&str) -> Option<Uri> + Send + Sync>;
+
+/// The endpoint's status and body, or why there was none.
+pub type Answer = Result<(u16, Vec<u8>), String>;
+
+/// One HTTP POST to the endpoint, on the client the wiring already links: the AWS SDK's in
+/// the functions (no second HTTP stack in a binary), hyper's in the local server.
+#[async_trait]
+pub trait Transport: Send + Sync {
+    async fn post(&self, url: &Uri, headers: &[(&'static str, String)], body: String) -> Answer;
+}
 
 pub struct WebhookSms {
     urls: Endpoints,
     /// The secret's bytes (the spec's `whsec_` form decoded).
     key: Vec<u8>,
-    tls: tokio_rustls::TlsConnector,
+    transport: Arc<dyn Transport>,
     other: Option<Arc<dyn Sender>>,
 }
 
@@ -42,89 +45,40 @@ impl WebhookSms {
     pub fn new(
         urls: Endpoints,
         key: Vec<u8>,
+        transport: Arc<dyn Transport>,
         other: Option<Arc<dyn Sender>>,
-    ) -> Result<WebhookSms, String> {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| format!("TLS for the SMS webhook: {e}"))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        Ok(WebhookSms {
+    ) -> WebhookSms {
+        WebhookSms {
             urls,
             key,
-            tls: tokio_rustls::TlsConnector::from(Arc::new(tls)),
+            transport,
             other,
-        })
-    }
-
-    /// One request on its own connection (a message is one call per invocation: no pool),
-    /// through one code path for TLS and plain TCP.
-    async fn exchange(
-        &self,
-        url: &hyper::Uri,
-        request: hyper::Request<Full<Bytes>>,
-    ) -> Result<(hyper::StatusCode, Bytes), String> {
-        let host = url.host().ok_or("the URL has no host")?;
-        let https = url.scheme_str() == Some("https");
-        let port = url.port_u16().unwrap_or(if https { 443 } else { 80 });
-        let tcp = tokio::net::TcpStream::connect((host, port))
-            .await
-            .map_err(|e| e.to_string())?;
-        let io: Box<dyn Io> = if https {
-            let name = rustls::pki_types::ServerName::try_from(host.to_string())
-                .map_err(|e| e.to_string())?;
-            Box::new(
-                self.tls
-                    .connect(name, tcp)
-                    .await
-                    .map_err(|e| e.to_string())?,
-            )
-        } else {
-            Box::new(tcp)
-        };
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
-            .await
-            .map_err(|e| e.to_string())?;
-        tokio::spawn(connection);
-        let res = sender
-            .send_request(request)
-            .await
-            .map_err(|e| e.to_string())?;
-        let status = res.status();
-        let body = res.into_body().collect().await.map_err(|e| e.to_string())?;
-        Ok((status, body.to_bytes()))
+        }
     }
 
     /// Posts `message`; what it sent is named by its `webhook-id`, which a receipt gives back.
-    async fn post(&self, url: hyper::Uri, message: &Message) -> Result<Sent, DeliveryError> {
+    async fn post(&self, url: Uri, message: &Message) -> Result<Sent, DeliveryError> {
         let fail = |reason: String| DeliveryError {
             channel: Channel::Sms,
             reason,
         };
         let id = format!("msg_{}", random_hex_id().map_err(|e| fail(e.to_string()))?);
         let body = payload(&id, message).to_string();
-        let path = url.path_and_query().map_or("/", |p| p.as_str());
-        let host = url.authority().map_or("", |a| a.as_str());
         let mut last = String::new();
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
                 tokio::time::sleep(BACKOFF * 2u32.pow(attempt - 1)).await;
             }
             let timestamp = SystemClock.now();
-            let request = hyper::Request::post(path)
-                .header("host", host)
-                .header("content-type", "application/json")
-                .header("webhook-id", &id)
-                .header("webhook-timestamp", timestamp.to_string())
-                .header("webhook-signature", sign(&self.key, &id, timestamp, &body))
-                .body(Full::new(Bytes::from(body.clone())))
-                .map_err(|e| fail(e.to_string()))?;
-            let answer = tokio::time::timeout(ATTEMPT_TIMEOUT, self.exchange(&url, request)).await;
-            let status = match answer {
-                Ok(Ok((status, reply))) if status.is_success() => {
+            let headers = [
+                ("content-type", "application/json".to_string()),
+                ("webhook-id", id.clone()),
+                ("webhook-timestamp", timestamp.to_string()),
+                ("webhook-signature", sign(&self.key, &id, timestamp, &body)),
+            ];
+            let answer = self.transport.post(&url, &headers, body.clone());
+            let status = match tokio::time::timeout(ATTEMPT_TIMEOUT, answer).await {
+                Ok(Ok((status, reply))) if (200..300).contains(&status) => {
                     let reply: serde_json::Value =
                         serde_json::from_slice(&reply).unwrap_or_default();
                     let provider_id = reply["message_id"].as_str().unwrap_or_default();
@@ -146,7 +100,7 @@ impl WebhookSms {
             last = format!("the webhook answered {status}");
             // A refusal is final (retrying would be refused again), except for timeouts and
             // rate limits.
-            if status.is_client_error() && ![408, 429].contains(&status.as_u16()) {
+            if (400..500).contains(&status) && ![408, 429].contains(&status) {
                 break;
             }
         }
@@ -201,6 +155,7 @@ fn payload(id: &str, message: &Message) -> serde_json::Value {
 mod tests {
     use super::*;
     use crate::adapters::outbox::Outbox;
+    use crate::domain::webhook_signature::verify;
     use crate::domain::{Destination, Email, Family, SessionKey, E164};
     use crate::ports::About;
 
@@ -222,23 +177,113 @@ mod tests {
         }
     }
 
-    /// Only a real SMS of a client with a URL is posted (here to a closed port, so posting
-    /// fails); every other message goes to the other sender.
+    /// A request's URL, headers and body.
+    type Posted = (String, Vec<(&'static str, String)>, String);
+
+    /// Answers from a script, and keeps what it was sent.
+    #[derive(Default)]
+    struct Relay {
+        answers: std::sync::Mutex<Vec<Answer>>,
+        posted: std::sync::Mutex<Vec<Posted>>,
+    }
+
+    #[async_trait]
+    impl Transport for Relay {
+        async fn post(
+            &self,
+            url: &Uri,
+            headers: &[(&'static str, String)],
+            body: String,
+        ) -> Answer {
+            let posted = (url.to_string(), headers.to_vec(), body);
+            self.posted.lock().unwrap().push(posted);
+            let mut answers = self.answers.lock().unwrap();
+            match answers.is_empty() {
+                true => Err("connection refused".into()),
+                false => answers.remove(0),
+            }
+        }
+    }
+
+    const KEY: [u8; 24] = [7; 24];
+
+    fn relay_answering(
+        answers: Vec<Result<(u16, Vec<u8>), String>>,
+    ) -> (WebhookSms, Arc<Relay>, Arc<Outbox>) {
+        let outbox = Arc::new(Outbox::default());
+        let relay = Arc::new(Relay {
+            answers: std::sync::Mutex::new(answers),
+            ..Relay::default()
+        });
+        let urls: Endpoints = Box::new(|client| {
+            (client == "acme").then(|| "https://relay.example/sms".parse().unwrap())
+        });
+        let hook = WebhookSms::new(urls, KEY.to_vec(), relay.clone(), Some(outbox.clone()));
+        (hook, relay, outbox)
+    }
+
+    fn phone() -> Destination {
+        Destination::Phone(E164::parse("+12025550123").unwrap())
+    }
+
+    /// Only a real SMS of a client with a URL is posted; every other message goes to the other
+    /// sender.
     #[tokio::test]
     async fn only_sms_of_clients_with_a_url_reach_the_webhook() {
-        let outbox = Arc::new(Outbox::default());
-        let urls: Endpoints = Box::new(|client| {
-            (client == "acme").then(|| "http://127.0.0.1:9/sms".parse().unwrap())
-        });
-        let hook = WebhookSms::new(urls, vec![7; 24], Some(outbox.clone())).unwrap();
-        let phone = || Destination::Phone(E164::parse("+12025550123").unwrap());
+        let (hook, relay, outbox) = relay_answering(vec![]);
         let email = Destination::Email(Email::parse("ana@example.com").unwrap());
         hook.send(&message("beta", phone(), false)).await.unwrap();
         hook.send(&message("acme", email, false)).await.unwrap();
         hook.send(&message("acme", phone(), true)).await.unwrap();
         assert_eq!(outbox.messages().len(), 3);
+        assert!(relay.posted.lock().unwrap().is_empty());
         let posted = hook.send(&message("acme", phone(), false)).await;
         assert!(posted.unwrap_err().reason.contains("could not be reached"));
         assert_eq!(outbox.messages().len(), 3);
+        assert_eq!(relay.posted.lock().unwrap().len(), ATTEMPTS as usize);
+    }
+
+    /// A relay that fails twice gets the same message, signed afresh, until it takes it; the
+    /// receipt will name the `webhook-id`.
+    #[tokio::test]
+    async fn failures_are_retried_under_one_id_and_each_attempt_verifies() {
+        let ok = Ok((202, br#"{"message_id":"p-1"}"#.to_vec()));
+        let (hook, relay, _) = relay_answering(vec![Err("reset".into()), Ok((503, vec![])), ok]);
+        let sent = hook.send(&message("acme", phone(), false)).await.unwrap();
+        let posted = relay.posted.lock().unwrap();
+        assert_eq!(posted.len(), 3);
+        let id = |h: &[(&str, String)], name: &str| {
+            h.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap()
+        };
+        let first = id(&posted[0].1, "webhook-id");
+        assert_eq!(sent.message_id, Some(format!("webhook:{first}")));
+        for (url, headers, body) in posted.iter() {
+            assert_eq!(url, "https://relay.example/sms");
+            assert_eq!(id(headers, "webhook-id"), first);
+            let at: i64 = id(headers, "webhook-timestamp").parse().unwrap();
+            let signature = id(headers, "webhook-signature");
+            assert!(verify(&KEY, &first, at, body.as_bytes(), &signature, at));
+            let payload: serde_json::Value = serde_json::from_str(body).unwrap();
+            assert_eq!(payload["to"], "+12025550123");
+            assert_eq!(payload["client"], "acme");
+        }
+    }
+
+    /// A refusal is final, a rate limit is not.
+    #[tokio::test]
+    async fn a_refusal_is_not_retried_but_a_rate_limit_is() {
+        let (hook, relay, _) = relay_answering(vec![Ok((400, vec![]))]);
+        let refused = hook
+            .send(&message("acme", phone(), false))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.reason, "the webhook answered 400");
+        assert_eq!(relay.posted.lock().unwrap().len(), 1);
+        let (hook, relay, _) = relay_answering(vec![Ok((429, vec![])), Ok((200, vec![]))]);
+        hook.send(&message("acme", phone(), false)).await.unwrap();
+        assert_eq!(relay.posted.lock().unwrap().len(), 2);
     }
 }

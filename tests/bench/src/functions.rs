@@ -175,6 +175,10 @@ pub struct Throttled {
     /// after init, which the share stretches), the function's and the bare binary's.
     pub extra_cpu: Summary,
     pub base_extra_cpu: Summary,
+    /// How long init waited on AWS (the secrets); the bare binary makes no call.
+    pub init_wait: Summary,
+    /// The overhead less that wait.
+    pub overhead_less_wait: Summary,
     pub status: u16,
 }
 
@@ -184,6 +188,7 @@ struct Start {
     first: Duration,
     warm: Duration,
     extra_cpu: Duration,
+    init_wait: Duration,
     status: u16,
 }
 
@@ -201,6 +206,7 @@ async fn start_throttled(setup: &Setup, function: &str, event: &Value, cpu: &Cpu
             [first, warm, ..] => first.saturating_sub(warm),
             _ => Duration::ZERO,
         },
+        init_wait: lambda.init_aws_wait(),
         status: first.status(),
     }
 }
@@ -223,7 +229,9 @@ pub async fn throttled(
     }
     let of =
         |starts: &[Start], f: fn(&Start) -> Duration| Summary::of(starts.iter().map(f).collect());
-    let overhead = |s: &Start| s.first.saturating_sub(s.warm);
+    fn overhead(s: &Start) -> Duration {
+        s.first.saturating_sub(s.warm)
+    }
     Throttled {
         ready: of(&own, |s| s.ready),
         first: of(&own, |s| s.first),
@@ -232,6 +240,8 @@ pub async fn throttled(
         base_overhead: of(&base, overhead),
         extra_cpu: of(&own, |s| s.extra_cpu),
         base_extra_cpu: of(&base, |s| s.extra_cpu),
+        init_wait: of(&own, |s| s.init_wait),
+        overhead_less_wait: of(&own, |s| overhead(s).saturating_sub(s.init_wait)),
         status: own.last().map(|s| s.status).unwrap_or(0),
     }
 }

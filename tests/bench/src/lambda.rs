@@ -65,6 +65,8 @@ struct Shared {
     pid: Mutex<Option<u32>>,
     /// The process's CPU time at each `GET …/invocation/next`.
     cpu_at_polls: Mutex<Vec<Duration>>,
+    /// When each AWS call made before the first poll (in init) was forwarded and answered.
+    init_calls: Mutex<Vec<(Instant, Instant)>>,
 }
 
 /// The CPU a function process gets, as Lambda gives it.
@@ -129,6 +131,7 @@ impl Lambda {
             throttle_at_poll: Mutex::new(None),
             pid: Mutex::new(None),
             cpu_at_polls: Mutex::new(Vec::new()),
+            init_calls: Mutex::new(Vec::new()),
         });
         let server = tokio::spawn(serve(listener, shared.clone()));
         let mut cmd = tokio::process::Command::new(binary);
@@ -212,6 +215,23 @@ impl Lambda {
             .lock()
             .unwrap()
             .map(|t| t - self.started)
+    }
+
+    /// How long init waited on AWS: the time during which at least one of its calls was out
+    /// (moto's answer and the forwarding; concurrent calls count once).
+    pub fn init_aws_wait(&self) -> Duration {
+        let mut calls = self.shared.init_calls.lock().unwrap().clone();
+        calls.sort();
+        let mut total = Duration::ZERO;
+        let mut covered: Option<Instant> = None;
+        for (start, end) in calls {
+            let from = covered.map_or(start, |c| c.max(start));
+            if end > from {
+                total += end - from;
+                covered = Some(end);
+            }
+        }
+        total
     }
 
     /// Every AWS call so far.
@@ -420,7 +440,14 @@ async fn forward(shared: &Shared, req: hyper::Request<Incoming>) -> Reply {
         .unwrap()
         .entry(operation(&parts.headers, &body))
         .or_default() += 1;
-    match send(&shared.moto, parts, body).await {
+    let sent = Instant::now();
+    let in_init = shared.first_poll.lock().unwrap().is_none();
+    let answer = send(&shared.moto, parts, body).await;
+    if in_init {
+        let call = (sent, Instant::now());
+        shared.init_calls.lock().unwrap().push(call);
+    }
+    match answer {
         Ok(res) => res,
         Err(e) => reply(502, Bytes::from(e)),
     }
