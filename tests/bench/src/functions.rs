@@ -194,13 +194,33 @@ struct Start {
 
 /// Starts `function` under `cpu` and invokes it twice with `event`: the cold, then the warm.
 async fn start_throttled(setup: &Setup, function: &str, event: &Value, cpu: &Cpu) -> Start {
+    // Each start in a group of its own, as each Lambda execution environment has its quota.
+    let (cpu, group) = match cpu {
+        Cpu::AfterInit(template) => {
+            let own = crate::share::sandbox(template);
+            (Cpu::AfterInit(own.clone()), Some(own))
+        }
+        Cpu::FromExec(template) => {
+            let own = crate::share::sandbox(template);
+            (Cpu::FromExec(own.clone()), Some(own))
+        }
+        Cpu::Full => (Cpu::Full, None),
+    };
+    let start = measure_start(setup, function, event, &cpu).await;
+    if let Some(group) = group {
+        crate::share::remove(&group);
+    }
+    start
+}
+
+async fn measure_start(setup: &Setup, function: &str, event: &Value, cpu: &Cpu) -> Start {
     let lambda = setup.start_with(function, cpu).await;
     let first = lambda.invoke(event.clone()).await;
     let warm = lambda.invoke(event.clone()).await;
     let cpu = lambda.cpu_per_invocation().await;
-    Start {
+    let start = Start {
         ready: lambda.ready().expect("polled before answering"),
-        first: first.answered - lambda.started,
+        first: (first.answered - lambda.started).saturating_sub(lambda.throttling_delay()),
         warm: warm.elapsed,
         extra_cpu: match cpu[..] {
             [first, warm, ..] => first.saturating_sub(warm),
@@ -208,7 +228,9 @@ async fn start_throttled(setup: &Setup, function: &str, event: &Value, cpu: &Cpu
         },
         init_wait: lambda.init_aws_wait(),
         status: first.status(),
-    }
+    };
+    lambda.stop().await;
+    start
 }
 
 pub async fn throttled(

@@ -42,6 +42,48 @@ pub fn group(memory_mb: u64) -> Result<PathBuf, String> {
 
 const CPUSET: &str = "/sys/fs/cgroup/cpuset";
 
+/// A group of its own for one process, as `template` (quota, period, pinning): Lambda's quota
+/// is per execution environment, so no start may find it spent by the one before, which a
+/// shared group allows when the next process enters within the same 20 ms period.
+pub fn sandbox(template: &Path) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!(
+        "{}-{n}",
+        template.file_name().unwrap_or_default().to_string_lossy()
+    );
+    let dir = template.with_file_name(&name);
+    let copy = |from: &Path, to: &Path, files: &[&str]| {
+        std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{}: {e}", to.display()));
+        for file in files {
+            let value = std::fs::read_to_string(from.join(file)).unwrap_or_default();
+            std::fs::write(to.join(file), value.trim())
+                .unwrap_or_else(|e| panic!("{}: {e}", to.join(file).display()));
+        }
+    };
+    copy(template, &dir, &["cpu.cfs_period_us", "cpu.cfs_quota_us"]);
+    if pinned(template) {
+        let cpuset = Path::new(CPUSET);
+        let from = cpuset.join(template.file_name().unwrap_or_default());
+        copy(&from, &cpuset.join(&name), &["cpuset.cpus", "cpuset.mems"]);
+    }
+    dir
+}
+
+/// Removes a `sandbox` group once its process is gone.
+pub fn remove(dir: &Path) {
+    let pinned = dir.file_name().map(|n| Path::new(CPUSET).join(n));
+    for group in std::iter::once(dir.to_path_buf()).chain(pinned.filter(|p| p.exists())) {
+        // A killed process leaves its group a moment after it is reaped.
+        for _ in 0..100 {
+            if std::fs::remove_dir(&group).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
 /// Moves process `pid` (all its threads) into the group at `dir`, and into its cpuset
 /// namesake where there is one.
 pub fn enter(dir: &Path, pid: u32) {
