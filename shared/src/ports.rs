@@ -35,7 +35,7 @@ pub trait SessionStore: Send + Sync {
     async fn link_message(&self, link: &MessageLink) -> Result<(), StoreError>;
     /// The link of a provider's message id, while it is kept.
     async fn message_link(&self, message_id: &str) -> Result<Option<MessageLink>, StoreError>;
-    /// Refuses sends to the (lower-case) email `address` until `until`: it hard-bounced or its
+    /// Refuses sends to the email `address` (as `fold_email` matches it) until `until`: it hard-bounced or its
     /// owner complained (`reason`). A later suppression replaces an earlier one.
     async fn suppress(
         &self,

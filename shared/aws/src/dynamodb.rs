@@ -28,6 +28,16 @@ const LINK: &str = "dr#";
 /// Key prefix of a suppressed email address.
 const SUPPRESSED: &str = "sup#";
 
+/// The item of provider message `message_id`'s link.
+fn link_key(message_id: &str) -> AttributeValue {
+    AttributeValue::S(format!("{LINK}{message_id}"))
+}
+
+/// The item of `address`'s suppression.
+fn suppression_key(address: &str) -> AttributeValue {
+    AttributeValue::S(format!("{SUPPRESSED}{address}"))
+}
+
 pub struct DynamoSessions {
     client: Client,
     table: String,
@@ -112,7 +122,7 @@ impl SessionStore for DynamoSessions {
         self.client
             .put_item()
             .table_name(&self.table)
-            .item(KEY, AttributeValue::S(format!("{LINK}{}", link.message_id)))
+            .item(KEY, link_key(&link.message_id))
             .item(
                 "session",
                 AttributeValue::S(link.session.as_str().to_string()),
@@ -130,7 +140,7 @@ impl SessionStore for DynamoSessions {
             .client
             .get_item()
             .table_name(&self.table)
-            .key(KEY, AttributeValue::S(format!("{LINK}{message_id}")))
+            .key(KEY, link_key(message_id))
             .send()
             .await
             .map_err(unavailable)?;
@@ -167,7 +177,7 @@ impl SessionStore for DynamoSessions {
         self.client
             .update_item()
             .table_name(&self.table)
-            .key(KEY, AttributeValue::S(format!("{SUPPRESSED}{address}")))
+            .key(KEY, suppression_key(address))
             .update_expression("SET #until = :until, #reason = :reason, #purge = :until")
             .expression_attribute_names("#until", "until")
             .expression_attribute_names("#reason", "reason")
@@ -185,20 +195,17 @@ impl SessionStore for DynamoSessions {
             .client
             .get_item()
             .table_name(&self.table)
-            .key(KEY, AttributeValue::S(format!("{SUPPRESSED}{address}")))
+            .key(KEY, suppression_key(address))
             .projection_expression("#until")
             .expression_attribute_names("#until", "until")
             .send()
             .await
             .map_err(unavailable)?;
-        match out.item.as_ref().and_then(|i| i.get("until")) {
-            None => Ok(None),
-            Some(AttributeValue::N(n)) => n
-                .parse()
-                .map(Some)
-                .map_err(|_| StoreError::Corrupt("suppression `until` malformed".into())),
-            Some(_) => Err(StoreError::Corrupt("suppression `until` malformed".into())),
-        }
+        let until = out.item.as_ref().and_then(|i| i.get("until"));
+        until
+            .map(|v| v.as_n().ok().and_then(|n| n.parse().ok()))
+            .map(|n| n.ok_or_else(|| StoreError::Corrupt("suppression `until` malformed".into())))
+            .transpose()
     }
 
     async fn get(&self, key: &SessionKey) -> Result<Option<Session>, StoreError> {

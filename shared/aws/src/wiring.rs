@@ -287,8 +287,7 @@ pub struct AwsSettings {
     /// The RAO private key's secret, unless `OTP_RAO_PRIVATE_KEY` is set (local runs).
     pub rao_key_secret: Option<String>,
     /// The SMS webhook's signing secret (`whsec_…`), where the route sends SMS or verifies
-    /// relays' receipts, unless
-    /// `OTP_SMS_WEBHOOK_SECRET` is set (local runs).
+    /// relays' receipts, unless `OTP_SMS_WEBHOOK_SECRET` is set (local runs).
     pub sms_webhook_secret: Option<String>,
 }
 

@@ -82,7 +82,7 @@ impl TestRecipients {
         }
         let key = match to {
             Destination::Phone(p) => p.as_str().to_string(),
-            Destination::Email(e) => e.as_str().to_ascii_lowercase(),
+            Destination::Email(e) => e.folded(),
         };
         self.0.get(&key)
     }
@@ -102,7 +102,7 @@ fn normalise(to: &str) -> Option<String> {
             && !digits.starts_with('0');
         return ok.then(|| format!("+{digits}"));
     }
-    Email::parse(to).map(|e| e.as_str().to_ascii_lowercase())
+    Email::parse(to).map(|e| e.folded())
 }
 
 #[cfg(test)]

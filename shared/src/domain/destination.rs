@@ -210,6 +210,17 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The address as addresses are matched (test recipients, suppressions).
+    pub fn folded(&self) -> String {
+        fold_email(&self.0)
+    }
+}
+
+/// An email address as addresses are matched: ASCII case folded, so that the address a
+/// provider reports back finds the one a caller wrote.
+pub fn fold_email(address: &str) -> String {
+    address.to_ascii_lowercase()
 }
 
 /// Where a code goes; the channel follows from it.

@@ -6,7 +6,7 @@
 use super::metrics;
 use super::ServiceError;
 use crate::app::App;
-use crate::domain::destination::mask;
+use crate::domain::destination::{fold_email, mask};
 use crate::domain::{Receipt, Session, Timestamp, Transition};
 use crate::ports::Applied;
 
@@ -40,28 +40,27 @@ impl App {
             send: link.send,
             receipt: receipt.clone(),
         };
-        let recorded = match self.sessions.apply(&link.session, &transition).await? {
-            Applied::Yes(session) => {
-                tracing::info!(%message_id, outcome, "receipt recorded");
-                Recorded::Current(session)
-            }
-            Applied::No(Some(session)) => {
-                tracing::info!(%message_id, outcome, "receipt of an older send");
-                Recorded::Stale(session)
-            }
+        let (session, current) = match self.sessions.apply(&link.session, &transition).await? {
+            Applied::Yes(session) => (session, true),
+            Applied::No(Some(session)) => (session, false),
             Applied::No(None) => {
                 tracing::info!(%message_id, "receipt of a session no longer kept");
                 return Ok(Recorded::Unknown);
             }
         };
-        if let Recorded::Current(session) | Recorded::Stale(session) = &recorded {
-            metrics::receipt(&session.key, &session.destination, &receipt);
-        }
-        Ok(recorded)
+        metrics::receipt(&session.key, &session.destination, &receipt);
+        Ok(match current {
+            true => {
+                tracing::info!(%message_id, outcome, "receipt recorded");
+                Recorded::Current(session)
+            }
+            false => {
+                tracing::info!(%message_id, outcome, "receipt of an older send");
+                Recorded::Stale(session)
+            }
+        })
     }
-}
 
-impl App {
     /// Refuses sends to email `address` for `OTP_EMAIL_SUPPRESSION_DAYS` from `now`: it
     /// hard-bounced or its owner complained (`reason`), and logs it masked. `false` when
     /// suppression is off.
@@ -75,7 +74,7 @@ impl App {
         if period == 0 {
             return Ok(false);
         }
-        let address = address.to_ascii_lowercase();
+        let address = fold_email(address);
         self.sessions
             .suppress(&address, reason, now + period)
             .await?;

@@ -41,8 +41,7 @@ impl App {
         now: Timestamp,
     ) -> Result<Charges, ServiceError> {
         if let Destination::Email(address) = destination {
-            let address = address.as_str().to_ascii_lowercase();
-            let until = self.sessions.suppressed_until(&address).await?;
+            let until = self.sessions.suppressed_until(&address.folded()).await?;
             if let Some(until) = until.filter(|u| *u > now) {
                 tracing::info!(to = %destination.masked(), "send refused: the address bounced or complained");
                 return Err(ServiceError::Suppressed {
